@@ -1,0 +1,97 @@
+"""Exercise checkers: ``q1.check(answer)``, ``q1.hint()``, ``q1.solution()``.
+
+Two halves, kept apart on purpose:
+
+- a ``Problem`` *decides*. Its ``verify(answer)`` returns a short note when the answer
+  is right, and raises ``NotAttempted`` or ``Incorrect`` (with the reason) when not.
+  It prints nothing, so tests can call it directly.
+- an ``Exercise`` *speaks*. It wraps a Problem for the notebook, turns the verdict
+  into a friendly message, and hands out hints one at a time.
+
+Starter cells use ``____`` (four underscores) for "fill this in"; an answer that is
+still ``____`` is reported as not attempted, never as wrong.
+"""
+
+
+class _Blank:
+    """The ``____`` placeholder in starter code."""
+
+    def __repr__(self):
+        return "____"
+
+
+____ = _Blank()
+
+
+class NotAttempted(Exception):
+    """The answer is still the starter placeholder."""
+
+
+class Incorrect(Exception):
+    """The answer is wrong; the message says what was expected and what came back."""
+
+
+class Problem:
+    """One exercise's facts: subclass it and fill these in.
+
+    ``hints``: from vague to specific (the notebook section, the function, the shape).
+    ``solution``: the code, then two or three sentences of why.
+    """
+
+    title = "exercise"
+    hints = ()
+    solution = ""
+
+    def verify(self, answer):
+        """Return a note on a right answer; raise ``Incorrect``/``NotAttempted`` otherwise."""
+        raise NotImplementedError
+
+    def expect_attempted(self, *values):
+        """Raise ``NotAttempted`` if any value is still the ``____`` placeholder."""
+        if any(value is ____ for value in values):
+            raise NotAttempted("replace the ____ in the starter cell with your answer, then run it")
+
+
+def verdict(problem, answer):
+    """Ask ``problem`` about ``answer``; return ``("correct" | "not attempted" | "incorrect", text)``."""
+    try:
+        return "correct", problem.verify(answer) or ""
+    except NotAttempted as why:
+        return "not attempted", str(why)
+    except Incorrect as why:
+        return "incorrect", str(why)
+
+
+class Exercise:
+    """What the notebook sees as ``q1``: ``check()``, ``hint()``, ``solution()``."""
+
+    LABELS = {"correct": "Correct", "not attempted": "Not attempted yet", "incorrect": "Not quite"}
+
+    def __init__(self, problem):
+        self.problem = problem
+        self._hints_shown = 0
+
+    def check(self, answer=____):
+        """Print whether ``answer`` is right, and if not, why not."""
+        outcome, text = verdict(self.problem, answer)
+        print(f"{self.LABELS[outcome]} ({self.problem.title}). {text}".rstrip())
+        if outcome == "incorrect" and self._hints_shown < len(self.problem.hints):
+            print("Stuck? Call .hint() for a hint.")
+
+    def hint(self):
+        """Print the next hint; call again for a more specific one."""
+        hints = self.problem.hints
+        if not hints:
+            print("No hints for this one: try .solution().")
+            return
+        index = min(self._hints_shown, len(hints) - 1)
+        self._hints_shown += 1
+        more = " (call .hint() again for more)" if index + 1 < len(hints) else ""
+        print(f"Hint {index + 1} of {len(hints)}: {hints[index]}{more}")
+
+    def solution(self):
+        """Print the worked solution."""
+        print(f"Solution ({self.problem.title}):\n{self.problem.solution.strip()}")
+
+    def __repr__(self):
+        return f"<exercise: {self.problem.title}; call .check(answer), .hint(), .solution()>"

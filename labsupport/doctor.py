@@ -1,0 +1,95 @@
+"""``labsupport.doctor()``: is this machine ready for the course? Says how to fix what is not.
+
+Each check returns a ``Check``: a name, whether it passed, what was found, and the
+fix to try when it failed. Notebook 00 runs them all; run them again whenever
+something behaves oddly after you changed your set-up.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the course folder
+SETUP = "run the set-up command from the README again"
+PACKAGES = ("python-socketio", "python-engineio", "aiohttp", "jupyterlab", "matplotlib",
+            "nest-asyncio2", "nbval")  # fmt: skip
+BROWSER_CLIENT = ROOT / "node_modules" / "socket.io-client"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    found: str
+    fix: str = ""
+    needed_for: str = "the whole course"
+
+
+def check_python():
+    version = ".".join(map(str, sys.version_info[:3]))
+    return Check("Python", sys.version_info >= (3, 11), version, "install Python 3.11 or newer")
+
+
+def check_package(name):
+    try:
+        return Check(name, True, metadata.version(name))
+    except metadata.PackageNotFoundError:
+        return Check(name, False, "not installed", f"{SETUP} (it runs pip install)")
+
+
+def _version(argv):
+    """Run ``argv`` (a ``--version`` command) and pick the version number out of what it says."""
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"\d+\.\d+(\.\d+)?", result.stdout or result.stderr)
+    return match.group(0) if match else None
+
+
+def check_program(name, argv, fix, needed_for):
+    """Is ``argv[0]`` on the PATH, and what version does it report?"""
+    version = _version(argv) if shutil.which(argv[0]) else None
+    return Check(name, version is not None, version or "not found on PATH", fix, needed_for)
+
+
+def check_browser_client():
+    package = BROWSER_CLIENT / "package.json"
+    bundle = BROWSER_CLIENT / "dist" / "socket.io.min.js"
+    if not bundle.exists():
+        return Check("socket.io-client (npm)", False, "not installed",
+                     "run 'npm ci' in the course folder", "notebook 03's browser page")  # fmt: skip
+    import json
+
+    version = json.loads(package.read_text())["version"]
+    return Check("socket.io-client (npm)", True, version, needed_for="notebook 03's browser page")
+
+
+def checks():
+    """Run every check and return the list of ``Check`` results."""
+    redis_fix = "Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis"
+    node_fix = "Debian/Ubuntu: sudo apt-get install nodejs npm; macOS: brew install node"
+    return [
+        check_python(),
+        *(check_package(name) for name in PACKAGES),
+        check_program("redis-server", ["redis-server", "--version"], redis_fix, "notebook 06"),
+        check_program("node", ["node", "--version"], node_fix, "the JavaScript client"),
+        check_browser_client(),
+    ]
+
+
+def doctor():
+    """Print one line per check, with the fix for anything missing. Returns nothing."""
+    results = checks()
+    for c in results:
+        mark = "ok" if c.ok else "MISSING"
+        line = f"[{mark:>7}] {c.name}: {c.found}"
+        if not c.ok:
+            line += f"\n          needed for {c.needed_for}; fix: {c.fix}"
+        print(line)
+    failed = [c.name for c in results if not c.ok]
+    print("All checks passed." if not failed else f"{len(failed)} check(s) failed: {failed}")

@@ -1,0 +1,122 @@
+"""Servers as separate operating-system processes, which you can kill and restart.
+
+A server in a thread (``servers.py``) dies with the kernel and shares its memory.
+Some experiments need more: killing a server with ``kill -9`` in the middle of a
+stream (notebook 05), or running two or three servers side by side (notebook 06).
+For those, the server is a real process of its own.
+
+``start_process(name, argv)`` runs ``argv`` and waits for the one line every course
+server prints when it is ready to accept connections::
+
+    listening on http://127.0.0.1:PORT
+
+so you never connect before the server is listening (and never ``sleep`` and hope).
+Processes share the registry of ``servers.py``: starting a second one under the
+same name stops the first, and kernel exit stops them all.
+"""
+
+import ctypes
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+from . import registry
+
+READY = re.compile(r"listening on (\S+)")
+_PR_SET_PDEATHSIG = 1  # Linux prctl option: signal me when my parent dies
+
+
+def _die_with_parent():
+    """Runs in the child just before it starts: ask Linux to kill it if the kernel dies.
+
+    ``atexit`` covers a kernel that shuts down normally; this covers one that is
+    killed outright, so no orphaned server keeps its port.
+    """
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: rely on atexit alone
+        pass
+
+
+class ServerProcess:
+    """A server running as a child process: its ``name``, ``url``, ``pid``, its output."""
+
+    def __init__(self, name, argv, timeout):
+        self.name = name
+        self.argv = argv
+        self.output = []  # every line the process printed, for when something goes wrong
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.pid = self.proc.pid
+        self.url = self._wait_until_ready(timeout)
+        # Keep reading its output, so a chatty server never blocks on a full pipe.
+        threading.Thread(target=self._drain, name=f"output:{name}", daemon=True).start()
+
+    def _wait_until_ready(self, timeout):
+        timer = threading.Timer(timeout, self.proc.kill)  # a hung start must not hang us
+        timer.start()
+        try:
+            for line in self.proc.stdout:
+                self.output.append(line.rstrip("\n"))
+                if match := READY.search(line):
+                    return match.group(1)
+        finally:
+            timer.cancel()
+        self.proc.wait()
+        log = "\n".join(self.output[-20:])
+        raise RuntimeError(
+            f"server process {self.name!r} exited with code {self.proc.returncode} "
+            f"before it printed 'listening on ...'. Its last output:\n{log}"
+        )
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.output.append(line.rstrip("\n"))
+
+    @property
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill(self):
+        """``kill -9``: the process dies at once, with no chance to save anything."""
+        registry.forget(self.name, self)
+        if self.alive:
+            self.proc.kill()
+        return self.proc.wait()
+
+    def stop(self, timeout=3):
+        """Ask politely (SIGTERM), then ``kill()`` if it has not exited in ``timeout`` s."""
+        registry.forget(self.name, self)
+        if self.alive:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.wait()
+
+    def __repr__(self):
+        state = "running" if self.alive else f"exited ({self.proc.returncode})"
+        return f"<ServerProcess {self.name!r} pid={self.pid} {state} at {self.url}>"
+
+
+def start_process(name, argv, timeout=20):
+    """Start ``argv`` as the process called ``name`` (stopping any older one) and wait until ready."""
+    registry.replace(name)
+    return registry.register(ServerProcess(name, list(argv), timeout))
+
+
+def start_python_server(name, target, port=0, *args, timeout=20):
+    """Run ``python -m labsupport.serve TARGET --port PORT`` as a process (see ``serve.py``)."""
+    argv = [sys.executable, "-m", "labsupport.serve", target, "--port", str(port), *args]
+    return start_process(name, argv, timeout)

@@ -1,0 +1,61 @@
+"""A registry of everything the course starts: servers in threads, server processes, Redis.
+
+Why it exists: in a notebook you re-run cells. If a cell that starts a server is run
+twice, the first server is still holding its port and its handlers, and the second
+start fails with "address already in use" (or, worse, both run and you see every
+event twice). So every server is started under a *name*. Starting a new one under a
+name that is already taken stops the old one first.
+
+The registry also stops everything when the Python process (the Jupyter kernel)
+exits, so closing a notebook leaves no server, process or port behind.
+
+Anything with a ``name`` attribute and a ``stop()`` method can be registered.
+"""
+
+import atexit
+import threading
+
+_running = {}  # name -> object with .stop()
+_lock = threading.Lock()
+
+
+def register(thing):
+    """Remember ``thing`` under ``thing.name``, stopping whatever had that name before."""
+    replace(thing.name)
+    with _lock:
+        _running[thing.name] = thing
+    return thing
+
+
+def replace(name):
+    """Stop and forget the thing called ``name``, if any. Safe to call when there is none."""
+    with _lock:
+        old = _running.pop(name, None)
+    if old is not None:
+        old.stop()
+
+
+def forget(name, thing):
+    """Drop ``thing`` from the registry (called by ``stop()``), unless a newer one took its name."""
+    with _lock:
+        if _running.get(name) is thing:
+            del _running[name]
+
+
+def running():
+    """The names of everything still running, oldest first."""
+    with _lock:
+        return list(_running)
+
+
+def stop_all():
+    """Stop everything the course started in this process. Returns the names stopped."""
+    with _lock:
+        things = list(_running.values())
+        _running.clear()
+    for thing in reversed(things):  # newest first: clients of a server stop before it
+        thing.stop()
+    return [thing.name for thing in things]
+
+
+atexit.register(stop_all)
