@@ -49,7 +49,7 @@ class Problem:
     def expect_attempted(self, *values):
         """Raise ``NotAttempted`` if any value is still the ``____`` placeholder."""
         if any(value is ____ for value in values):
-            raise NotAttempted("replace the ____ in the starter cell with your answer, then run it")
+            raise NotAttempted("Replace the ____ in the starter cell with your answer, then run it")
 
 
 def verdict(problem, answer):

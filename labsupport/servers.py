@@ -22,6 +22,7 @@ Servers in separate OS processes are in ``processes.py``.
 """
 
 import asyncio
+import contextlib
 
 from aiohttp import web
 
@@ -125,7 +126,11 @@ def serve_socketio(sio, name="socketio", port=0, app=None):
 
     async def hang_up():
         if sio.eio.sockets:  # engine.io's open connections, by session id
-            await sio.eio.disconnect()
+            # A client that is leaving at this very moment may never answer our
+            # goodbye (so we bound the wait), or may be gone before engine.io
+            # looks again (it then raises ValueError on its empty list of sockets).
+            with contextlib.suppress(asyncio.TimeoutError, ValueError):
+                await asyncio.wait_for(sio.eio.disconnect(), SHUTDOWN_TIMEOUT)
 
     server._closers[:0] = [hang_up, sio.shutdown]
     return server

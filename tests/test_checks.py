@@ -1,0 +1,85 @@
+"""Every exercise checker gives the right verdict for untouched, wrong and right answers."""
+
+import pytest
+
+from labsupport.checks import ____, Exercise, Incorrect, Problem, verdict
+from labsupport.exercises import ex00
+
+
+async def shout_right(sid, text):
+    return text.upper()
+
+
+async def shout_unchanged(sid, text):
+    return text
+
+
+async def shout_untouched(sid, text):
+    return ____
+
+
+def shout_not_async(sid, text):
+    return text.upper()
+
+
+async def shout_crashes(sid, text):
+    raise ValueError("oops")
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [
+        (____, "not attempted", "Replace the ____"),
+        (shout_untouched, "not attempted", "Replace the ____"),
+        (shout_not_async, "incorrect", "async def"),
+        (shout_unchanged, "incorrect", "unchanged"),
+        (shout_crashes, "incorrect", "ValueError"),
+        (shout_right, "correct", "'READY? GO!'"),
+    ],
+)
+def test_q1_shout(answer, outcome, words):
+    got, text = verdict(ex00.q1.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [(____, "not attempted"), ("3", "incorrect"), (4, "incorrect"), (3, "correct")],
+)
+def test_q2_count(answer, outcome):
+    assert verdict(ex00.q2.problem, answer)[0] == outcome
+
+
+class Even(Problem):
+    title = "even"
+    hints = ("first", "second")
+    solution = "2"
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        if answer % 2:
+            raise Incorrect(f"{answer} is odd")
+        return "yes"
+
+
+def test_exercise_view_messages(capsys):
+    q = Exercise(Even())
+    q.check(3)
+    q.check(____)
+    q.check(4)
+    q.hint()
+    q.hint()
+    q.hint()
+    q.solution()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "Not quite (even). 3 is odd",
+        "Stuck? Call .hint() for a hint.",
+        "Not attempted yet (even). Replace the ____ in the starter cell with your answer, then run it",
+        "Correct (even). yes",
+        "Hint 1 of 2: first (call .hint() again for more)",
+        "Hint 2 of 2: second",
+        "Hint 2 of 2: second",
+        "Solution (even):",
+        "2",
+    ]

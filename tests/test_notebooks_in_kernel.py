@@ -1,0 +1,49 @@
+"""Every notebook survives Run All, and a second run in the same kernel.
+
+nbval (run by the same pytest command) checks each output against the committed
+one; these tests check what a learner does in JupyterLab that nbval does not.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from kernel_run import NOTEBOOKS, code_cells, kernel, problems, replies, send
+
+ids = [path.stem for path in NOTEBOOKS]
+
+
+def course_processes():
+    """Command lines of running course server processes (``python -m labsupport.serve``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "labsupport.serve" in cmdline and entry.name != str(os.getpid()):
+                found.append(cmdline)
+    return found
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_run_all_sends_every_cell_at_once(path):
+    cells = code_cells(path)
+    with kernel(path.parent) as client:
+        contents = replies(client, send(client, cells))
+    assert problems(cells, contents) == []
+    assert course_processes() == [], "a server process outlived its kernel"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_whole_notebook_runs_twice_in_one_kernel(path):
+    cells = code_cells(path)
+    with kernel(path.parent) as client:
+        for run in (1, 2):
+            contents = [replies(client, send(client, [cell]))[0] for cell in cells]
+            assert problems(cells, contents) == [], f"run {run}"

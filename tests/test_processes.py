@@ -1,0 +1,50 @@
+"""labsupport.processes: servers as real processes, killed and restarted by name."""
+
+import sys
+
+import pytest
+import socketio
+
+from labsupport import processes, servers
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_running():
+    yield
+    servers.stop_all()
+
+
+def test_process_serves_and_is_killed_with_signal_9():
+    proc = processes.start_python_server("echo", "labsupport.examples:echo_server")
+    with socketio.SimpleClient() as client:
+        client.connect(proc.url)
+        assert client.call("echo", [1, 2], timeout=5) == [1, 2]
+    assert proc.kill() == -9
+    assert not proc.alive
+    assert servers.running() == []
+
+
+def test_stop_is_graceful_and_same_name_replaces():
+    first = processes.start_python_server("p", "labsupport.examples:echo_server")
+    second = processes.start_python_server("p", "labsupport.examples:echo_server")
+    assert not first.alive and second.alive
+    assert servers.running() == ["p"]
+    assert second.stop() == 0
+
+
+def test_a_process_that_dies_before_ready_reports_its_output():
+    with pytest.raises(RuntimeError, match="(?s)exited with code 1.*boom"):
+        processes.start_process("bad", [sys.executable, "-c", "print('boom'); raise SystemExit(1)"])
+    assert servers.running() == []
+
+
+def test_a_process_that_never_gets_ready_is_killed_after_the_timeout():
+    with pytest.raises(RuntimeError, match="exited with code -9"):
+        processes.start_process(
+            "slow", [sys.executable, "-c", "import time; time.sleep(60)"], timeout=1
+        )
+
+
+def test_bad_target_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="MODULE:FUNCTION"):
+        processes.start_python_server("bad", "labsupport.examples")
