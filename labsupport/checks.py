@@ -53,7 +53,7 @@ class Problem:
 
 
 def verdict(problem, answer):
-    """Ask ``problem`` about ``answer``; return ``("correct" | "not attempted" | "incorrect", text)``."""
+    """Ask ``problem`` about ``answer``: ``("correct" | "not attempted" | "incorrect", text)``."""
     try:
         return "correct", problem.verify(answer) or ""
     except NotAttempted as why:

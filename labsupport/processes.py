@@ -111,7 +111,7 @@ class ServerProcess:
 
 
 def start_process(name, argv, timeout=20):
-    """Start ``argv`` as the process called ``name`` (stopping any older one) and wait until ready."""
+    """Start ``argv`` as the process ``name``, replacing any older one; wait until ready."""
     registry.replace(name)
     return registry.register(ServerProcess(name, list(argv), timeout))
 

@@ -80,9 +80,7 @@ class Trace:
         Raises ``TimeoutError`` saying what *did* arrive, which is usually the clue.
         """
         with self._changed:
-            done = self._changed.wait_for(
-                lambda: len(self.records(event, actor)) >= count, timeout
-            )
+            done = self._changed.wait_for(lambda: len(self.records(event, actor)) >= count, timeout)
         if not done:
             seen = ", ".join(f"{r.actor}:{r.event}" for r in self.records()) or "nothing"
             raise TimeoutError(
@@ -100,13 +98,16 @@ class Trace:
 
     def table(self, times=False):
         """The records as a text table, one line each; ``times=True`` adds milliseconds."""
-        rows = [["seq", *(["t (ms)"] if times else []), "actor", "event", "from", "conn", "payload"]]
+        clock = ["t (ms)"] if times else []
+        rows = [["seq", *clock, "actor", "event", "from", "conn", "payload"]]
         for r in self.records():
             ms = [f"{r.time * 1000:.1f}"] if times else []
             rows.append([str(r.seq), *ms, r.actor, r.event, r.sender or "", r.conn or "",
                          repr(r.payload) if r.payload is not None else ""])  # fmt: skip
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows)
+        lines = (
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
+        )
         return "\n".join(line.rstrip() for line in lines)
 
     def diagram(self, title=None):
@@ -120,5 +121,3 @@ class Trace:
 
     def __repr__(self):
         return self.table()
-
-

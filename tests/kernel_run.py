@@ -61,7 +61,9 @@ def replies(client, msg_ids):
 def problems(cells, contents):
     """Describe each cell whose reply is not what it should be; empty when all is well."""
     found = []
-    for number, ((source, expects_error), content) in enumerate(zip(cells, contents), 1):
+    for number, ((source, expects_error), content) in enumerate(
+        zip(cells, contents, strict=True), 1
+    ):
         wanted = "error" if expects_error else "ok"
         if content["status"] != wanted:
             detail = content.get("evalue") or content.get("ename") or ""

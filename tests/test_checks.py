@@ -2,7 +2,7 @@
 
 import pytest
 
-from labsupport.checks import ____, Exercise, Incorrect, Problem, verdict
+from labsupport.checks import Exercise, Incorrect, Problem, ____, verdict
 from labsupport.exercises import ex00
 
 
@@ -75,7 +75,8 @@ def test_exercise_view_messages(capsys):
     assert lines == [
         "Not quite (even). 3 is odd",
         "Stuck? Call .hint() for a hint.",
-        "Not attempted yet (even). Replace the ____ in the starter cell with your answer, then run it",
+        "Not attempted yet (even). Replace the ____ in the starter cell with your answer,"
+        " then run it",
         "Correct (even). yes",
         "Hint 1 of 2: first (call .hint() again for more)",
         "Hint 2 of 2: second",
