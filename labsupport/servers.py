@@ -16,7 +16,8 @@ Four kinds of server, all returning a ``Server``:
 - ``serve_app(app)``: any aiohttp web application (HTTP, WebSocket);
 - ``serve_socketio(sio)``: a python-socketio ``AsyncServer``, attached to a new aiohttp app;
 - ``serve_tcp(handler)``: a raw TCP server, ``handler(reader, writer)`` per connection;
-- ``serve_udp(handler)``: a raw UDP server, ``handler(data, addr)`` per datagram.
+- ``serve_udp(handler)``: a raw UDP server, ``handler(data, addr)`` per datagram
+  (``serve_datagrams(protocol)`` when the server needs to send on its own, as a relay does).
 
 Servers in separate OS processes are in ``processes.py``.
 """
@@ -178,15 +179,16 @@ class _Datagrams(asyncio.DatagramProtocol):
             self.transport.sendto(reply, addr)
 
 
-def serve_udp(handler, name="udp", port=0):
-    """Serve raw UDP: ``handler(data, addr)`` runs per datagram; a returned bytes is the reply."""
+def serve_datagrams(protocol, name="udp", port=0):
+    """Serve UDP with an ``asyncio.DatagramProtocol`` object; ``server.protocol`` is it."""
 
     async def open_(server):
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Datagrams(handler), local_addr=(HOST, port)
+            lambda: protocol, local_addr=(HOST, port)
         )
         server.port = transport.get_extra_info("sockname")[1]
+        server.protocol = protocol
 
         async def close():
             transport.close()
@@ -194,6 +196,11 @@ def serve_udp(handler, name="udp", port=0):
         server._closers.append(close)
 
     return _start(name, "udp", open_)
+
+
+def serve_udp(handler, name="udp", port=0):
+    """Serve raw UDP: ``handler(data, addr)`` runs per datagram; a returned bytes is the reply."""
+    return serve_datagrams(_Datagrams(handler), name=name, port=port)
 
 
 def stop(name):
