@@ -179,3 +179,72 @@ def test_q2_checksum(answer, outcome, words):
 )
 def test_q3_protocol(answer, outcome):
     assert verdict(ex01.q3.problem, answer)[0] == outcome
+
+
+# --- notebook 02 ---------------------------------------------------------------------
+
+import base64  # noqa: E402
+import hashlib  # noqa: E402
+
+from labsupport.exercises import ex02  # noqa: E402
+from labsupport.websocket_frames import GUID  # noqa: E402
+
+
+def right_accept(key):
+    return base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+
+
+def bytes_accept(key):
+    return right_accept(key).encode()
+
+
+def hex_accept(key):
+    return hashlib.sha1((key + GUID).encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [
+        (untouched, "not attempted", "____"),
+        (bytes_accept, "incorrect", ".decode()"),
+        (hex_accept, "incorrect", "expected"),
+        (right_accept, "correct", "browser"),
+    ],
+)
+def test_q1_accept(answer, outcome, words):
+    got, text = verdict(ex02.q1.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [(____, "not attempted"), (b"hello world", "incorrect"), ("\x0bhello world", "incorrect"),
+     ("hello world", "correct")],
+)  # fmt: skip
+def test_q2_frame(answer, outcome):
+    assert verdict(ex02.q2.problem, answer)[0] == outcome
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [
+        ((____, ____, ____, ____), "not attempted", "____"),
+        (("EVENT", "/caps", "7", ["pickup", {"orderId": 42}]), "incorrect", "not text"),
+        (("ACK", "/caps", 7, ["pickup", {"orderId": 42}]), "incorrect", "type name"),
+        (("EVENT", "/", 7, ["pickup", {"orderId": 42}]), "incorrect", "namespace"),
+        ("EVENT", "incorrect", "tuple"),
+        (("EVENT", "/caps", 7, ["pickup", {"orderId": 42}]), "correct", "acknowledgement"),
+    ],
+)
+def test_q3_socketio(answer, outcome, words):
+    got, text = verdict(ex02.q3.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [(____, "not attempted"), ('2["chat",{"text":"hi"}]', "incorrect"),
+     ('42["chat", {"text": "hi"}]', "incorrect"), ('42["chat",{"text":"hi"}]', "correct")],
+)  # fmt: skip
+def test_q4_predict(answer, outcome):
+    assert verdict(ex02.q4.problem, answer)[0] == outcome

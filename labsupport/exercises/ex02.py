@@ -1,0 +1,121 @@
+"""Exercises of notebook 02 (WebSockets and HTTP): ``from labsupport.exercises.ex02 import q1``."""
+
+from .. import socketio_packets, websocket_frames
+from ..checks import Exercise, Incorrect, Problem
+
+
+class AcceptKey(Problem):
+    title = "q1, the Sec-WebSocket-Accept key"
+    hints = (
+        "Section 2: the server proves it understood by hashing the client's key.",
+        "Concatenate the key and wsf.GUID as text, encode to bytes, SHA-1 it.",
+        "`base64.b64encode(hashlib.sha1((key + wsf.GUID).encode()).digest()).decode()`",
+    )
+    solution = """
+def my_accept(key):
+    return base64.b64encode(hashlib.sha1((key + wsf.GUID).encode()).digest()).decode()
+
+The GUID is the same for every server in the world; hashing it with the client's
+random key shows that the server read *this* request and speaks WebSocket, so a
+plain HTTP server (or a cache) cannot accidentally "accept".
+"""
+    keys = ["dGhlIHNhbXBsZSBub25jZQ==", "x3JJHMbDL1EzLkh9GBhXDw==", "AQIDBAUGBwgJCgsMDQ4PEA=="]
+
+    def verify(self, my_accept):
+        self.expect_attempted(my_accept)
+        for key in self.keys:
+            try:
+                got = my_accept(key)
+            except Exception as error:
+                raise Incorrect(f"my_accept({key!r}) raised {error!r}") from error
+            self.expect_attempted(got)
+            expected = websocket_frames.accept_key(key)
+            if isinstance(got, bytes):
+                raise Incorrect(f"return text (str), not bytes: add .decode() to {got!r}")
+            if got != expected:
+                raise Incorrect(f"my_accept({key!r}) gave {got!r}, expected {expected!r}.")
+        return "your server would pass every browser's check."
+
+
+class DecodeFrame(Problem):
+    title = "q2, reading a frame"
+    expected = "hello world"
+    hints = (
+        "Byte 0 is 0x81: FIN and opcode 1 (text). Byte 1 is 0x0b: no mask, length 11.",
+        "The 11 bytes after the 2 header bytes are the payload: decode them as UTF-8.",
+    )
+    solution = """
+q2.check(captured[2:].decode())   # 'hello world'
+
+0x81 = FIN + text; 0x0b = unmasked (server frames are never masked), 11 bytes; the
+payload follows the two header bytes.
+"""
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        if isinstance(answer, bytes):
+            raise Incorrect("that is the payload as bytes: decode it to text (.decode()).")
+        if answer != self.expected:
+            raise Incorrect(f"you said {answer!r}. Did you skip the 2 header bytes?")
+        return "FIN, text, unmasked, 11 bytes: 'hello world'."
+
+
+class DecodeSocketIO(Problem):
+    title = "q3, reading a socket.io packet"
+    packet = '2/caps,7["pickup",{"orderId":42}]'
+    hints = (
+        "Section 5: the first digit is the type; see sp.SOCKETIO_TYPES.",
+        "A namespace other than / comes next, up to a comma; then the ack id digits; then JSON.",
+    )
+    solution = """
+q3.check(("EVENT", "/caps", 7, ["pickup", {"orderId": 42}]))
+
+2 is EVENT; "/caps," names the namespace; 7 is the ack id (the sender wants an
+answer); the rest is the JSON array [event name, payload].
+"""
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        if not isinstance(answer, tuple) or len(answer) != 4:
+            raise Incorrect("give a tuple of four: (type name, namespace, ack id, data).")
+        self.expect_attempted(*answer)
+        decoded = socketio_packets.decode_socketio(self.packet)
+        expected = (decoded.type, decoded.namespace, decoded.ack_id, decoded.data)
+        names = ("type name", "namespace", "ack id", "data")
+        for name, got, want in zip(names, answer, expected, strict=True):
+            if got != want:
+                slip = " (a number, not text)" if name == "ack id" and got == str(want) else ""
+                raise Incorrect(f"the {name} should be {want!r}, you gave {got!r}{slip}.")
+        return "an EVENT on /caps that wants acknowledgement number 7."
+
+
+class PredictEmit(Problem):
+    title = "q4, predicting the wire"
+    expected = '42["chat",{"text":"hi"}]'
+    hints = (
+        "Two digits first: the Engine.IO type (MESSAGE) and the socket.io type (EVENT).",
+        "Then a JSON array: the event name, then the payload. No namespace for '/', "
+        "no ack id for a plain emit.",
+    )
+    solution = """
+q4.check('42["chat",{"text":"hi"}]')
+
+4 = Engine.IO MESSAGE, 2 = socket.io EVENT; the default namespace "/" is left out,
+and emit() (unlike call()) asks for no acknowledgement, so there is no ack id.
+"""
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        if not isinstance(answer, str):
+            raise Incorrect(f"give the text as a str, not {type(answer).__name__}.")
+        if answer.replace(" ", "") == self.expected and answer != self.expected:
+            raise Incorrect("right packet, but JSON on the wire has no spaces here.")
+        if answer != self.expected:
+            raise Incorrect(f"you said {answer!r}; decode it with sp.describe() and compare.")
+        return "Engine.IO MESSAGE (4), socket.io EVENT (2), then [name, payload]."
+
+
+q1 = Exercise(AcceptKey())
+q2 = Exercise(DecodeFrame())
+q3 = Exercise(DecodeSocketIO())
+q4 = Exercise(PredictEmit())
