@@ -21,6 +21,7 @@ class _Blank:
 
 
 ____ = _Blank()
+UNTOUCHED = "Replace the ____ in the starter cell with your answer, then run it"
 
 
 class NotAttempted(Exception):
@@ -49,7 +50,26 @@ class Problem:
     def expect_attempted(self, *values):
         """Raise ``NotAttempted`` if any value is still the ``____`` placeholder."""
         if any(value is ____ for value in values):
-            raise NotAttempted("Replace the ____ in the starter cell with your answer, then run it")
+            raise NotAttempted(UNTOUCHED)
+
+
+def call_handler(handler, *args):
+    """Run an ``async def`` handler the learner wrote, on a loop of its own; return its result.
+
+    Checkers call it before testing a handler over a real connection, so that an
+    untouched ``return ____`` is reported as not attempted, and an error in the
+    handler shows up with its message instead of as a silent missing reply.
+    """
+    from .background import BackgroundLoop
+
+    background = BackgroundLoop("checker")
+    try:
+        return background.run(handler(*args))
+    except Exception as error:
+        shown = ", ".join(repr(a) for a in args)
+        raise Incorrect(f"calling {handler.__name__}({shown}) raised {error!r}") from error
+    finally:
+        background.close()
 
 
 def verdict(problem, answer):

@@ -23,7 +23,6 @@ Servers in separate OS processes are in ``processes.py``.
 """
 
 import asyncio
-import contextlib
 
 from aiohttp import web
 
@@ -116,24 +115,24 @@ def serve_socketio(sio, name="socketio", port=0, app=None):
     """Attach the socket.io server ``sio`` to an aiohttp app and serve it.
 
     ``app`` lets you add your own routes (a web page, say) beside ``/socket.io/``.
-    On stop, the server hangs up on every client (as a crashed or restarted server
-    would: the clients see the connection drop and try to reconnect), then
-    ``sio.shutdown()`` ends socket.io's background tasks before the web server
-    closes, as python-socketio asks.
+    On stop, ``sio.shutdown()`` ends socket.io's background tasks before the web server
+    closes, as python-socketio asks. Connected clients are not told goodbye: their
+    connections simply drop, as they would if the server crashed, so they try to
+    reconnect (and get a new session id if a server is there again).
     """
     app = app or web.Application()
     sio.attach(app)
     server = serve_app(app, name=name, port=port)
 
-    async def hang_up():
-        if sio.eio.sockets:  # engine.io's open connections, by session id
-            # A client that is leaving at this very moment may never answer our
-            # goodbye (so we bound the wait), or may be gone before engine.io
-            # looks again (it then raises ValueError on its empty list of sockets).
-            with contextlib.suppress(asyncio.TimeoutError, ValueError):
-                await asyncio.wait_for(sio.eio.disconnect(), SHUTDOWN_TIMEOUT)
+    async def shut_down():
+        # Engine.IO starts its background task (pings, time-outs) once, and its
+        # shutdown() fails if called again. Re-arm it, so that re-running a cell can
+        # serve the same `sio` again with all of its machinery.
+        if sio.eio.service_task_handle is not None:
+            await sio.shutdown()
+        sio.eio.start_service_task = True
 
-    server._closers[:0] = [hang_up, sio.shutdown]
+    server._closers.insert(0, shut_down)
     return server
 
 

@@ -64,30 +64,55 @@ class Trace:
             self._labels[conn] = f"c{len(self._labels) + 1}"
         return self._labels[conn]
 
-    def records(self, event=None, actor=None):
-        """The records so far, optionally only those with this ``event`` and/or ``actor``."""
+    def records(self, event=None, actor=None, sender=None):
+        """The records so far, optionally only those with this ``event``, ``actor``, ``sender``."""
         with self._changed:
             found = list(self._records)
+        wanted = {"event": event, "actor": actor, "sender": sender}
         return [
             r
             for r in found
-            if (event is None or r.event == event) and (actor is None or r.actor == actor)
+            if all(value is None or getattr(r, key) == value for key, value in wanted.items())
         ]
 
-    def wait_for(self, event, actor=None, count=1, timeout=5):
-        """Block until ``count`` records of ``event`` (by ``actor``) exist; return them.
+    def wait_for(self, event, actor=None, count=1, timeout=5, sender=None):
+        """Block until ``count`` records of ``event`` (by ``actor``, from ``sender``) exist.
 
-        Raises ``TimeoutError`` saying what *did* arrive, which is usually the clue.
+        Returns the first ``count`` of them. Raises ``TimeoutError`` saying what *did*
+        arrive, which is usually the clue.
         """
         with self._changed:
-            done = self._changed.wait_for(lambda: len(self.records(event, actor)) >= count, timeout)
-        if not done:
-            seen = ", ".join(f"{r.actor}:{r.event}" for r in self.records()) or "nothing"
-            raise TimeoutError(
-                f"waited {timeout} s for {count} x {event!r}"
-                f"{f' at {actor!r}' if actor else ''}; the trace has: {seen}"
+            done = self._changed.wait_for(
+                lambda: len(self.records(event, actor, sender)) >= count, timeout
             )
-        return self.records(event, actor)[:count]
+        if not done:
+            where = "".join(f" {k} {v!r}" for k, v in (("at", actor), ("from", sender)) if v)
+            self._timed_out(f"{count} x {event!r}{where}", timeout)
+        return self.records(event, actor, sender)[:count]
+
+    def wait_until(self, predicate, timeout=5, description="a matching record"):
+        """Block until some record satisfies ``predicate(record)``; return the first that does."""
+        with self._changed:
+            done = self._changed.wait_for(lambda: any(map(predicate, self._records)), timeout)
+        if not done:
+            self._timed_out(description, timeout)
+        return next(r for r in self.records() if predicate(r))
+
+    def _timed_out(self, what, timeout):
+        seen = ", ".join(f"{r.actor}:{r.event}" for r in self.records()) or "nothing"
+        raise TimeoutError(f"waited {timeout} s for {what}; the trace has: {seen}")
+
+    def by_actor(self, *actors):
+        """Text: what each actor got, in order. Stable even when actors run concurrently."""
+        actors = actors or dict.fromkeys(r.actor for r in self.records())
+        lines = []
+        for actor in actors:
+            got = [
+                f"{r.event} {r.payload!r}" if r.payload is not None else r.event
+                for r in self.records(actor=actor)
+            ]
+            lines.append(f"{actor}: {', '.join(got) if got else '(nothing)'}")
+        return "\n".join(lines)
 
     def clear(self):
         """Forget all records and connection labels, and restart the clock."""

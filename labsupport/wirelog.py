@@ -6,7 +6,8 @@ Two sources, both from the real server:
   transport (``polling`` or ``websocket``);
 - a ``logging.Handler`` on the Engine.IO logger records each packet the library says
   it sent or received, decoded with ``socketio_packets.describe``: the event is the
-  layer and packet type (``"socket.io EVENT"``), the payload the rest.
+  layer and packet type (``"socket.io EVENT"``), the payload the rest. Warnings and
+  errors the library logs (a refused origin, say) become ``"log"`` records.
 
 Use it when you build a server: ``sio = AsyncServer(engineio_logger=wire.logger)`` and
 ``app = web.Application(middlewares=[wire.middleware])``.
@@ -43,6 +44,8 @@ class WireLog(logging.Handler):
     def emit(self, record):
         match = _PACKET.match(record.getMessage())
         if not match:
+            if record.levelno >= logging.WARNING:  # a refusal or an error: keep it visible
+                self.trace.record("server", "log", record.getMessage().split(" (further")[0])
             return
         data = match["data"] if match["type"] != "OPEN" else ""
         text = describe(_CODES[match["type"]] + (data if data != "None" else ""))

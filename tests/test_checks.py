@@ -248,3 +248,79 @@ def test_q3_socketio(answer, outcome, words):
 )  # fmt: skip
 def test_q4_predict(answer, outcome):
     assert verdict(ex02.q4.problem, answer)[0] == outcome
+
+
+# --- notebook 03 ---------------------------------------------------------------------
+
+from labsupport.exercises import ex03  # noqa: E402
+
+
+async def average_right(sid, numbers):
+    return sum(numbers) / len(numbers) if numbers else None
+
+
+async def average_crashes_on_empty(sid, numbers):
+    return sum(numbers) / len(numbers)
+
+
+async def average_untouched(sid, numbers):
+    return ____
+
+
+async def average_integer(sid, numbers):
+    return sum(numbers) // len(numbers) if numbers else None
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [
+        (average_untouched, "not attempted", "____"),
+        (average_crashes_on_empty, "incorrect", "empty list"),
+        (average_integer, "incorrect", "expected the ack 1.5"),
+        (average_right, "correct", "None"),
+    ],
+)
+def test_q1_average(answer, outcome, words):
+    got, text = verdict(ex03.q1.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+def register_untouched(server):
+    @server.event
+    async def shout(sid, text):
+        return ____
+
+
+def register_everyone(server):
+    @server.event
+    async def shout(sid, text):
+        await server.emit("shout", text)
+
+
+def register_right(server):
+    @server.event
+    async def shout(sid, text):
+        await server.emit("shout", text, skip_sid=sid)
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [
+        (register_untouched, "not attempted", "____"),
+        (register_everyone, "incorrect", "should not hear herself"),
+        (register_right, "correct", "did not"),
+    ],
+)
+def test_q2_shout(answer, outcome, words):
+    got, text = verdict(ex03.q2.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [(____, "not attempted"), ({"alice", "bob", "carol"}, "incorrect"),
+     ({"alice", "carol"}, "incorrect"), ("alice", "incorrect"),
+     ({"server", "alice", "carol"}, "correct"), (["carol", "alice", "server"], "correct")],
+)  # fmt: skip
+def test_q3_who_hears(answer, outcome):
+    assert verdict(ex03.q3.problem, answer)[0] == outcome

@@ -4,8 +4,7 @@ import inspect
 
 import socketio
 
-from ..background import BackgroundLoop
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import Exercise, Incorrect, Problem, call_handler
 from ..servers import serve_socketio, stop
 
 
@@ -29,7 +28,7 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
         self.expect_attempted(handler)
         if not inspect.iscoroutinefunction(handler):
             raise Incorrect("`shout` should be an `async def` function, like `hello`.")
-        local = self._call_directly(handler)
+        local = call_handler(handler, "test-sid", self.sent)
         self.expect_attempted(local)
         got = self._call_over_socketio(handler)
         if got != self.sent.upper():
@@ -39,15 +38,6 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
                 + (" Did you return the text unchanged?" if got == self.sent else "")
             )
         return f"the client sent {self.sent!r} and got back {got!r} over a real connection."
-
-    def _call_directly(self, handler):
-        background = BackgroundLoop("q1-direct")
-        try:
-            return background.run(handler("test-sid", self.sent))
-        except Exception as error:
-            raise Incorrect(f"calling shout('test-sid', {self.sent!r}) raised {error!r}") from error
-        finally:
-            background.close()
 
     def _call_over_socketio(self, handler):
         sio = socketio.AsyncServer(async_mode="aiohttp")

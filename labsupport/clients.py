@@ -1,0 +1,78 @@
+"""socket.io clients for the notebooks: named, traced, and stopped like servers.
+
+A ``socketio.Client`` runs its own background threads, and keeps trying to
+reconnect when its server goes away. Created in a cell that you re-run, the old one
+would live on beside the new one. So, like servers, each client here has a name in
+the registry: connecting a new client under a name disconnects the old one, and
+kernel exit disconnects them all.
+
+``TracedClient`` also records every event it receives into a trace (with a catch-all
+handler, ``"*"``), unless you pass ``record_all=False`` and add only the handlers
+you want on ``client.sio``.
+"""
+
+import socketio
+
+from . import registry
+
+
+class TracedClient:
+    """A python-socketio ``Client`` called ``name``; ``client.sio`` is the real client."""
+
+    def __init__(self, name, trace=None, record_all=True, **options):
+        self.name = name
+        self.trace = trace
+        self.sio = socketio.Client(**options)
+        self.sio.on("connect", self._on_connect)
+        if record_all:
+            self.sio.on("*", self._on_any_event)
+
+    def _on_connect(self):
+        if self.trace is not None:
+            self.trace.record(self.name, "connected", sender="server", conn=self.sid)
+
+    def _on_any_event(self, event, data=None):
+        if self.trace is not None:
+            self.trace.record(self.name, event, data, sender="server", conn=self.sid)
+
+    def connect(self, url, auth=None, **options):
+        """Connect and wait (up to 5 s) until the server has accepted us."""
+        registry.register(self)  # replaces an older client with this name
+        options.setdefault("wait_timeout", 5)
+        try:
+            self.sio.connect(url, auth=auth, **options)
+        except Exception:
+            registry.forget(self.name, self)  # refused: nothing is left running
+            raise
+        return self
+
+    def emit(self, event, data=None):
+        """Send ``event`` without waiting for anything."""
+        self.sio.emit(event, data)
+
+    def call(self, event, data=None, timeout=5):
+        """Send ``event`` and wait for the server's acknowledgement; return it."""
+        return self.sio.call(event, data, timeout=timeout)
+
+    @property
+    def sid(self):
+        """The socket.io session id, as the server's handlers see it (None when not connected)."""
+        return self.sio.get_sid()
+
+    def stop(self):
+        """Disconnect (no reconnecting after this) and forget the name."""
+        registry.forget(self.name, self)
+        self.sio.disconnect()
+
+    def __repr__(self):
+        state = "connected" if self.sio.connected else "not connected"
+        return f"<TracedClient {self.name!r} {state}>"
+
+
+def connect(name, url, trace=None, auth=None, record_all=True, **connect_options):
+    """Make a ``TracedClient`` called ``name`` and connect it to ``url``.
+
+    ``connect_options`` go to ``socketio.Client.connect`` (``headers=...``, say).
+    """
+    client = TracedClient(name, trace, record_all=record_all)
+    return client.connect(url, auth=auth, **connect_options)

@@ -1,0 +1,157 @@
+"""Exercises of notebook 03 (socket.io events): ``from labsupport.exercises.ex03 import q1``."""
+
+import inspect
+
+import socketio
+
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, call_handler
+from ..servers import serve_socketio, stop
+
+
+def _server_with(name, install, **options):
+    """A real socket.io server called ``name`` with handlers added by ``install(sio)``."""
+    sio = socketio.AsyncServer(async_mode="aiohttp", **options)
+    install(sio)
+    return serve_socketio(sio, name=name)
+
+
+class Average(Problem):
+    title = "q1, an acknowledgement with a computed value"
+    cases = [([2, 4, 9], 5.0), ([1, 2], 1.5), ([], None)]
+    hints = (
+        "Section 4: what the handler returns is the acknowledgement.",
+        "The mean is sum(numbers) / len(numbers); an empty list has no mean.",
+        "`return sum(numbers) / len(numbers) if numbers else None`",
+    )
+    solution = """
+async def average(sid, numbers):
+    return sum(numbers) / len(numbers) if numbers else None
+
+The return value travels back as an ACK packet (`3<id>[5.0]`) to the client's call().
+Returning None for an empty list, instead of letting the division fail, means the
+client gets an answer rather than waiting until its timeout.
+"""
+
+    def verify(self, handler):
+        self.expect_attempted(handler)
+        if not inspect.iscoroutinefunction(handler):
+            raise Incorrect("`average` should be an `async def` function, like `add`.")
+        self.expect_attempted(call_handler(handler, "test-sid", [2, 4, 9]))
+        server = _server_with("q1-check", lambda sio: sio.on("average", handler))
+        try:
+            with socketio.SimpleClient() as client:
+                client.connect(server.url)
+                for numbers, expected in self.cases:
+                    got = self._ask(client, numbers)
+                    self.expect_attempted(got)
+                    if got != expected:
+                        raise Incorrect(
+                            f"we sent {numbers}, expected the ack {expected!r}, got {got!r}."
+                        )
+        finally:
+            stop("q1-check")
+        return "each call got the mean back, and the empty list got None."
+
+    def _ask(self, client, numbers):
+        try:
+            return client.call("average", numbers, timeout=2)
+        except socketio.exceptions.TimeoutError:
+            raise Incorrect(
+                f"we sent {numbers} and no acknowledgement came within 2 s. Did the handler "
+                "raise an error (an empty list has no mean), or forget to return?"
+            ) from None
+
+
+class ShoutToOthers(Problem):
+    title = "q2, broadcast to everyone but the sender"
+    hints = (
+        "Section 3: the relay version of `chat` does exactly this.",
+        "`await server.emit(...)` with the event name, the text, and one more argument.",
+        "`await server.emit('shout', text, skip_sid=sid)`",
+    )
+    solution = """
+def register(server):
+    @server.event
+    async def shout(sid, text):
+        await server.emit("shout", text, skip_sid=sid)
+
+Without skip_sid, emit() sends to every connected client, the shouter included;
+skip_sid leaves out the one connection that sent it.
+"""
+
+    def verify(self, register):
+        self.expect_attempted(register)
+        # In-order handling lets "sync" below prove that "shout" was fully handled.
+        install = lambda sio: self._install(sio, register)  # noqa: E731
+        server = _server_with("q2-check", install, async_handlers=False)
+        names = ("ann", "ben", "cat")
+        clients = {name: socketio.SimpleClient() for name in names}
+        try:
+            for client in clients.values():
+                client.connect(server.url)
+            clients["ann"].emit("shout", "HEY")
+            clients["ann"].call("sync", timeout=5)
+            received = {name: self._pending(client) for name, client in clients.items()}
+        finally:
+            for client in clients.values():
+                client.disconnect()
+            stop("q2-check")
+        expected = {"ann": [], "ben": [["shout", "HEY"]], "cat": [["shout", "HEY"]]}
+        if received == {name: [] for name in names} and self._untouched(register):
+            raise NotAttempted(UNTOUCHED)
+        if received != expected:
+            slip = " The sender should not hear herself." if received["ann"] else ""
+            raise Incorrect(f"ann shouted 'HEY'; expected {expected}, got {received}.{slip}")
+        return "ben and cat heard it; ann, who shouted, did not."
+
+    @staticmethod
+    def _install(sio, register):
+        register(sio)
+        sio.on("sync", lambda sid: True)
+
+    @staticmethod
+    def _pending(client):
+        got = []
+        try:
+            while True:
+                got.append(client.receive(timeout=0.3))
+        except socketio.exceptions.TimeoutError:
+            return got
+
+    @staticmethod
+    def _untouched(register):
+        try:
+            return "____" in inspect.getsource(register)
+        except (OSError, TypeError):  # source not available: judge by behaviour alone
+            return False
+
+
+class WhoHearsChat(Problem):
+    title = "q3, predicting a relay"
+    expected = {"server", "alice", "carol"}
+    hints = (
+        "The server's handler runs first: it hears every chat.",
+        "Then `skip_sid=sid` leaves out the sender, bob.",
+    )
+    solution = """
+q3.check({"server", "alice", "carol"})
+
+Bob's emit reaches the server's `chat` handler, which records it and emits `chat` to
+every connection except bob's own sid.
+"""
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        answer = set(answer) if isinstance(answer, list | tuple | set) else answer
+        if not isinstance(answer, set):
+            raise Incorrect(f"give a set of names, like {{'server', 'alice'}}, not {answer!r}.")
+        if "bob" in answer:
+            raise Incorrect("bob is the sender, and `skip_sid=sid` leaves him out.")
+        if answer != self.expected:
+            raise Incorrect(f"you said {sorted(answer)}; who runs a `chat` handler here?")
+        return "the server handles it, then relays it to alice and carol."
+
+
+q1 = Exercise(Average())
+q2 = Exercise(ShoutToOthers())
+q3 = Exercise(WhoHearsChat())

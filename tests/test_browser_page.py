@@ -1,0 +1,61 @@
+"""The course's browser page, in headless Chromium driven by Playwright, against a real server.
+
+Both directions: the page's emits reach Python, and Python's emits appear on the page.
+Chromium comes from the system's packages (the README set-up installs it); Playwright
+never downloads a browser here.
+"""
+
+import socketio
+from aiohttp import web
+from playwright.sync_api import expect, sync_playwright
+
+from labsupport import browser, servers, webpage
+from labsupport.trace import Trace
+
+
+def test_page_and_python_talk_both_ways():
+    trace = Trace()
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+
+    @sio.event
+    async def chat(sid, text):
+        trace.record("server", "chat", text, conn=sid)
+
+    @sio.event
+    async def seen(sid, report):
+        trace.record("server", "seen", report, conn=sid)
+
+    server = servers.serve_socketio(sio, name="page", app=webpage.add_page(web.Application()))
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=browser.find_chromium(), args=browser.FLAGS[1:-1]
+            )
+            page = chromium.new_page()
+            page.goto(f"{server.url}/page?who=playwright")
+            expect(page.locator("#state")).to_have_text("connected", timeout=10_000)
+            assert trace.wait_for("chat")[0].payload == "hello from playwright"
+
+            server.run(sio.emit("news", {"text": "from Python"}))
+            expect(page.locator("#log li").first).to_have_text('news [{"text":"from Python"}]')
+            report = trace.wait_for("seen")[0].payload
+            assert report == {"event": "news", "args": [{"text": "from Python"}]}
+
+            page.click("#say")
+            assert trace.wait_for("chat", count=2)[1].payload == "click in playwright"
+            chromium.close()
+    finally:
+        servers.stop_all()
+
+
+def test_headless_page_process_connects_and_is_stopped():
+    trace = Trace()
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    sio.on("chat", lambda sid, text: trace.record("server", "chat", text))
+    server = servers.serve_socketio(sio, name="page", app=webpage.add_page(web.Application()))
+    try:
+        process = browser.open_page(f"{server.url}/page?who=headless")
+        assert trace.wait_for("chat", timeout=20)[0].payload == "hello from headless"
+    finally:
+        servers.stop_all()
+    assert not process.alive
