@@ -57,6 +57,11 @@ class Trace:
             self._changed.notify_all()
         return record
 
+    def label(self, conn):
+        """The short label (``"c1"``...) of a session id, given on first sight."""
+        with self._changed:
+            return self._label(conn)
+
     def _label(self, conn):
         if conn is None:
             return None
