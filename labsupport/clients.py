@@ -46,13 +46,13 @@ class TracedClient:
             raise
         return self
 
-    def emit(self, event, data=None):
+    def emit(self, event, data=None, namespace="/"):
         """Send ``event`` without waiting for anything."""
-        self.sio.emit(event, data)
+        self.sio.emit(event, data, namespace=namespace)
 
-    def call(self, event, data=None, timeout=5):
+    def call(self, event, data=None, timeout=5, namespace="/"):
         """Send ``event`` and wait for the server's acknowledgement; return it."""
-        return self.sio.call(event, data, timeout=timeout)
+        return self.sio.call(event, data, timeout=timeout, namespace=namespace)
 
     @property
     def sid(self):

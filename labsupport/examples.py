@@ -12,3 +12,24 @@ def echo_server():
         return data
 
     return sio
+
+
+def rooms_server():
+    """A socket.io server with rooms: ``join`` a room (acked), ``announce`` to a room.
+
+    Notebook 04 runs two of these as separate processes to show that a room's
+    broadcast stops at the process boundary.
+    """
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+
+    @sio.event
+    async def join(sid, room):
+        await sio.enter_room(sid, room)
+        return f"joined {room}"
+
+    @sio.event
+    async def announce(sid, message):
+        await sio.emit("announcement", message["text"], to=message["room"])
+        return "sent"
+
+    return sio

@@ -100,3 +100,18 @@ def watch(manager, trace, namespace="/"):
 
     for event in EVENTS:
         manager.on(event, recorder(event), namespace)
+
+
+def membership(records):
+    """From room-event records (``watch``), each room's member count after every event.
+
+    Returns ``{room: [(seq, members), ...]}``, ready to draw as steps over time.
+    """
+    counts, timeline = {}, {}
+    for r in records:
+        change = {"join-room": 1, "leave-room": -1}.get(r.event)
+        if change is None:
+            continue
+        counts[r.payload] = counts.get(r.payload, 0) + change
+        timeline.setdefault(r.payload, []).append((r.seq, counts[r.payload]))
+    return timeline

@@ -126,11 +126,14 @@ class Trace:
             self._labels.clear()
             self._start = time.perf_counter()
 
-    def table(self, times=False):
-        """The records as a text table, one line each; ``times=True`` adds milliseconds."""
+    def table(self, times=False, **only):
+        """The records as a text table, one line each; ``times=True`` adds milliseconds.
+
+        ``only`` filters like ``records()``: ``trace.table(actor="server")``.
+        """
         clock = ["t (ms)"] if times else []
         rows = [["seq", *clock, "actor", "event", "from", "conn", "payload"]]
-        for r in self.records():
+        for r in self.records(**only):
             ms = [f"{r.time * 1000:.1f}"] if times else []
             rows.append([str(r.seq), *ms, r.actor, r.event, r.sender or "", r.conn or "",
                          repr(r.payload) if r.payload is not None else ""])  # fmt: skip

@@ -324,3 +324,86 @@ def test_q2_shout(answer, outcome, words):
 )  # fmt: skip
 def test_q3_who_hears(answer, outcome):
     assert verdict(ex03.q3.problem, answer)[0] == outcome
+
+
+# --- notebook 04 ---------------------------------------------------------------------
+
+from labsupport.exercises import ex04  # noqa: E402
+
+
+def stores_untouched(sio):
+    @sio.event
+    async def connect(sid, environ, auth):
+        return ____
+
+    @sio.event
+    async def delivered(sid, order):
+        return ____
+
+
+def stores_to_everyone(sio):
+    @sio.event
+    async def connect(sid, environ, auth):
+        if auth and auth.get("store"):
+            await sio.enter_room(sid, auth["store"])
+
+    @sio.event
+    async def delivered(sid, order):
+        await sio.emit("delivered", order)
+
+
+def stores_refuse_drivers(sio):
+    @sio.event
+    async def connect(sid, environ, auth):
+        await sio.enter_room(sid, auth["store"])  # a driver has no auth: TypeError refuses
+
+    @sio.event
+    async def delivered(sid, order):
+        await sio.emit("delivered", order, to=order["store"])
+
+
+def stores_right(sio):
+    @sio.event
+    async def connect(sid, environ, auth):
+        if auth and auth.get("store"):
+            await sio.enter_room(sid, auth["store"])
+
+    @sio.event
+    async def delivered(sid, order):
+        await sio.emit("delivered", order, to=order["store"])
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [
+        (stores_untouched, "not attempted", "____"),
+        (stores_to_everyone, "incorrect", "expected"),
+        (stores_refuse_drivers, "incorrect", "could not connect"),
+        (stores_right, "correct", "only the flowers vendor"),
+    ],
+)
+def test_q1_store_rooms(answer, outcome, words):
+    got, text = verdict(ex04.q1.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+def count_right(events):
+    now = peak = 0
+    for event, *_ in events:
+        now += {"create-room": 1, "delete-room": -1}.get(event, 0)
+        peak = max(peak, now)
+    return now, peak
+
+
+def count_joins(events):
+    rooms = {e[1] for e in events if e[0] == "join-room"}
+    return len(rooms), len(rooms)
+
+
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [(untouched, "not attempted"), (count_joins, "incorrect"), (count_right, "correct"),
+     (lambda events: list(count_right(events)), "correct")],
+)  # fmt: skip
+def test_q2_count_rooms(answer, outcome):
+    assert verdict(ex04.q2.problem, answer)[0] == outcome

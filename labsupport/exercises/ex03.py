@@ -5,14 +5,8 @@ import inspect
 import socketio
 
 from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, call_handler
-from ..servers import serve_socketio, stop
-
-
-def _server_with(name, install, **options):
-    """A real socket.io server called ``name`` with handlers added by ``install(sio)``."""
-    sio = socketio.AsyncServer(async_mode="aiohttp", **options)
-    install(sio)
-    return serve_socketio(sio, name=name)
+from ..servers import stop
+from ._support import drain, server_with, untouched
 
 
 class Average(Problem):
@@ -37,7 +31,7 @@ client gets an answer rather than waiting until its timeout.
         if not inspect.iscoroutinefunction(handler):
             raise Incorrect("`average` should be an `async def` function, like `add`.")
         self.expect_attempted(call_handler(handler, "test-sid", [2, 4, 9]))
-        server = _server_with("q1-check", lambda sio: sio.on("average", handler))
+        server = server_with("q1-check", lambda sio: sio.on("average", handler))
         try:
             with socketio.SimpleClient() as client:
                 client.connect(server.url)
@@ -83,7 +77,7 @@ skip_sid leaves out the one connection that sent it.
         self.expect_attempted(register)
         # In-order handling lets "sync" below prove that "shout" was fully handled.
         install = lambda sio: self._install(sio, register)  # noqa: E731
-        server = _server_with("q2-check", install, async_handlers=False)
+        server = server_with("q2-check", install, async_handlers=False)
         names = ("ann", "ben", "cat")
         clients = {name: socketio.SimpleClient() for name in names}
         try:
@@ -91,13 +85,13 @@ skip_sid leaves out the one connection that sent it.
                 client.connect(server.url)
             clients["ann"].emit("shout", "HEY")
             clients["ann"].call("sync", timeout=5)
-            received = {name: self._pending(client) for name, client in clients.items()}
+            received = {name: drain(client) for name, client in clients.items()}
         finally:
             for client in clients.values():
                 client.disconnect()
             stop("q2-check")
         expected = {"ann": [], "ben": [["shout", "HEY"]], "cat": [["shout", "HEY"]]}
-        if received == {name: [] for name in names} and self._untouched(register):
+        if received == {name: [] for name in names} and untouched(register):
             raise NotAttempted(UNTOUCHED)
         if received != expected:
             slip = " The sender should not hear herself." if received["ann"] else ""
@@ -108,22 +102,6 @@ skip_sid leaves out the one connection that sent it.
     def _install(sio, register):
         register(sio)
         sio.on("sync", lambda sid: True)
-
-    @staticmethod
-    def _pending(client):
-        got = []
-        try:
-            while True:
-                got.append(client.receive(timeout=0.3))
-        except socketio.exceptions.TimeoutError:
-            return got
-
-    @staticmethod
-    def _untouched(register):
-        try:
-            return "____" in inspect.getsource(register)
-        except (OSError, TypeError):  # source not available: judge by behaviour alone
-            return False
 
 
 class WhoHearsChat(Problem):

@@ -1,0 +1,32 @@
+"""What several checkers share: a throw-away server, reading what a client got, spotting ____."""
+
+import inspect
+
+import socketio
+
+from ..servers import serve_socketio
+
+
+def server_with(name, install, **options):
+    """A real socket.io server called ``name``, with handlers added by ``install(sio)``."""
+    sio = socketio.AsyncServer(async_mode="aiohttp", **options)
+    install(sio)
+    return serve_socketio(sio, name=name)
+
+
+def drain(client, quiet=0.3):
+    """Every event a ``SimpleClient`` has received, once nothing new came for ``quiet`` s."""
+    got = []
+    try:
+        while True:
+            got.append(client.receive(timeout=quiet))
+    except socketio.exceptions.TimeoutError:
+        return got
+
+
+def untouched(function):
+    """True if the source of ``function`` still contains the ``____`` placeholder."""
+    try:
+        return "____" in inspect.getsource(function)
+    except (OSError, TypeError):  # source not available: judge by behaviour alone
+        return False

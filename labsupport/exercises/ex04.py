@@ -1,0 +1,128 @@
+"""Exercises of notebook 04 (rooms and namespaces): ``from labsupport.exercises.ex04 import q1``."""
+
+import socketio
+
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
+from ..servers import stop
+from ._support import drain, server_with, untouched
+
+
+class StoreRooms(Problem):
+    title = "q1, per-store rooms"
+    hints = (
+        "Section 2: `await sio.enter_room(sid, room)` puts a connection in a room.",
+        "In `connect`, the store is `auth.get('store')` (auth may be None for a driver). "
+        "In `delivered`, emit with `to=order['store']`.",
+        "`if auth and auth.get('store'): await sio.enter_room(sid, auth['store'])` and "
+        "`await sio.emit('delivered', order, to=order['store'])`",
+    )
+    solution = """
+def register(sio):
+    @sio.event
+    async def connect(sid, environ, auth):
+        if auth and auth.get("store"):
+            await sio.enter_room(sid, auth["store"])
+
+    @sio.event
+    async def delivered(sid, order):
+        await sio.emit("delivered", order, to=order["store"])
+
+The store's room is the address of everyone who should hear about its orders. The
+driver needs no room: it only sends. Returning nothing from `connect` accepts the
+connection.
+"""
+    order = {"store": "1-206-flowers", "orderId": "o-17"}
+
+    def verify(self, register):
+        self.expect_attempted(register)
+
+        def install(sio):
+            register(sio)
+            sio.on("sync", lambda sid: True)
+
+        server = server_with("q1-check", install, async_handlers=False)
+        people = {"flowers": {"store": "1-206-flowers"}, "acme": {"store": "acme"}, "driver": None}
+        connected = {name: socketio.SimpleClient() for name in people}
+        try:
+            for name, auth in people.items():
+                self._connect(connected[name], server.url, name, auth)
+            connected["driver"].emit("delivered", self.order)
+            connected["driver"].call("sync", timeout=5)  # handled in order: delivered is done
+            got = {name: drain(client) for name, client in connected.items()}
+        finally:
+            for client in connected.values():
+                client.disconnect()
+            stop("q1-check")
+        return self._judge(got, register)
+
+    @staticmethod
+    def _connect(client, url, name, auth):
+        try:
+            client.connect(url, auth=auth)
+        except socketio.exceptions.ConnectionError as error:
+            raise Incorrect(f"{name} (auth={auth!r}) could not connect: {error}. "
+                            "Does `connect` accept everyone?") from error  # fmt: skip
+
+    def _judge(self, got, register):
+        expected = {"flowers": [["delivered", self.order]], "acme": [], "driver": []}
+        if got == {name: [] for name in expected} and untouched(register):
+            raise NotAttempted(UNTOUCHED)
+        if got != expected:
+            raise Incorrect(
+                f"a driver sent delivered {self.order}; expected {expected}, got {got}."
+            )
+        return "only the flowers vendor heard about its order."
+
+
+class CountRooms(Problem):
+    title = "q2, counting rooms from room events"
+    cases = [
+        ([], (0, 0)),
+        ([("create-room", "a"), ("join-room", "a", "s1")], (1, 1)),
+        (
+            [("create-room", "a"), ("join-room", "a", "s1"), ("create-room", "b"),
+             ("join-room", "b", "s1"), ("leave-room", "a", "s1"), ("delete-room", "a"),
+             ("create-room", "c"), ("join-room", "c", "s2")],
+            (2, 2),
+        ),
+        (
+            [("create-room", "x"), ("create-room", "y"), ("create-room", "z"),
+             ("delete-room", "x"), ("delete-room", "y"), ("delete-room", "z")],
+            (0, 3),
+        ),
+    ]  # fmt: skip
+    hints = (
+        "Only create-room and delete-room change how many rooms exist.",
+        "Keep a running count (+1, -1) and the largest value it reached.",
+    )
+    solution = """
+def count_rooms(events):
+    now = peak = 0
+    for event, *_ in events:
+        now += {"create-room": 1, "delete-room": -1}.get(event, 0)
+        peak = max(peak, now)
+    return now, peak
+
+join-room and leave-room change who is in a room, not whether it exists: a room
+exists from its create-room to its delete-room.
+"""
+
+    def verify(self, count_rooms):
+        self.expect_attempted(count_rooms)
+        for events, expected in self.cases:
+            try:
+                got = count_rooms(list(events))
+            except Exception as error:
+                raise Incorrect(f"count_rooms({events!r:.60}) raised {error!r}") from error
+            self.expect_attempted(got)
+            got = tuple(got) if isinstance(got, list) else got
+            if got != expected:
+                raise Incorrect(
+                    f"for {len(events)} events {events!r:.90}... expected {expected}, got {got!r}. "
+                    "Do you count joins as rooms?"
+                )
+        return "rooms exist from create-room to delete-room, whoever is in them."
+
+
+q1 = Exercise(StoreRooms())
+q2 = Exercise(CountRooms())
