@@ -14,7 +14,7 @@ ids = [path.stem for path in NOTEBOOKS]
 
 
 def course_processes():
-    """Command lines of running course server processes (``python -m labsupport.serve``)."""
+    """Command lines of running course processes: servers and headless Chromium."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -22,7 +22,8 @@ def course_processes():
                 cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            if "labsupport.serve" in cmdline and entry.name != str(os.getpid()):
+            course = "labsupport.serve" in cmdline or "labsupport-chromium" in cmdline
+            if course and entry.name != str(os.getpid()):
                 found.append(cmdline)
     return found
 
@@ -47,3 +48,20 @@ def test_whole_notebook_runs_twice_in_one_kernel(path):
         for run in (1, 2):
             contents = [replies(client, send(client, [cell]))[0] for cell in cells]
             assert problems(cells, contents) == [], f"run {run}"
+    assert course_processes() == [], "a server process outlived its kernel"
+
+
+def test_closing_a_kernel_stops_what_it_started_without_stop_all():
+    """As a learner closing a tab would: no stop_all(), just a kernel shutdown."""
+    cells = [
+        ("from labsupport import processes, servers, examples", False),
+        ("p = processes.start_python_server('left-running', 'labsupport.examples:echo_server')",
+         False),
+        ("s = servers.serve_socketio(examples.echo_server(), name='thread-server')", False),
+        ("print(p.pid)", False),
+    ]  # fmt: skip
+    with kernel(NOTEBOOKS[0].parent) as client:
+        contents = replies(client, send(client, cells))
+        assert problems(cells, contents) == []
+        assert len(course_processes()) == 1  # the process server is running now
+    assert course_processes() == []
