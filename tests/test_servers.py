@@ -9,7 +9,7 @@ import pytest
 import socketio
 from aiohttp import ClientSession, web
 
-from labsupport import servers
+from labsupport import examples, servers
 
 
 @pytest.fixture(autouse=True)
@@ -20,14 +20,7 @@ def nothing_left_running():
     assert [t.name for t in threading.enumerate() if t.name.startswith("loop:")] == []
 
 
-def echo_sio():
-    sio = socketio.AsyncServer(async_mode="aiohttp")
-
-    @sio.event
-    async def echo(sid, data):
-        return data
-
-    return sio
+echo_sio = examples.echo_server  # a socket.io server whose "echo" acks what it got
 
 
 def test_socketio_server_answers_a_real_client():
