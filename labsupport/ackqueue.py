@@ -124,11 +124,11 @@ def _offset_of(message_id):
 class MemoryQueue(BaseQueue):
     """Messages in a dictionary: fast, and gone when the process ends."""
 
-    def __init__(self, **limits):
+    def __init__(self, first_offset=1, **limits):
         super().__init__(**limits)
         self.messages = {}  # offset -> Message
         self.dead = []
-        self.last_offset = 0
+        self.last_offset = first_offset - 1
 
     def _insert(self, client_id, event, payload, created):
         self.last_offset += 1

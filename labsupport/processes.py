@@ -44,7 +44,7 @@ def _die_with_parent():
 class ServerProcess:
     """A server running as a child process: its ``name``, ``url``, ``pid``, its output."""
 
-    def __init__(self, name, argv, timeout):
+    def __init__(self, name, argv, timeout, env=None):
         self.name = name
         self.argv = argv
         self.output = []  # every line the process printed, for when something goes wrong
@@ -55,7 +55,7 @@ class ServerProcess:
             stdin=subprocess.DEVNULL,
             text=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
         )
         self.pid = self.proc.pid
         self.url = self._wait_until_ready(timeout)
@@ -84,6 +84,11 @@ class ServerProcess:
             self.output.append(line.rstrip("\n"))
 
     @property
+    def port(self):
+        """The port from the ready line's URL (``http://127.0.0.1:PORT``)."""
+        return int(self.url.rsplit(":", 1)[1].split("/")[0])
+
+    @property
     def alive(self):
         return self.proc.poll() is None
 
@@ -110,13 +115,16 @@ class ServerProcess:
         return f"<ServerProcess {self.name!r} pid={self.pid} {state} at {self.url}>"
 
 
-def start_process(name, argv, timeout=20):
-    """Start ``argv`` as the process ``name``, replacing any older one; wait until ready."""
+def start_process(name, argv, timeout=20, env=None):
+    """Start ``argv`` as the process ``name``, replacing any older one; wait until ready.
+
+    ``env`` adds environment variables for the process (``{"QUEUE_DB": path}``, say).
+    """
     registry.replace(name)
-    return registry.register(ServerProcess(name, list(argv), timeout))
+    return registry.register(ServerProcess(name, list(argv), timeout, env))
 
 
-def start_python_server(name, target, port=0, *args, timeout=20):
+def start_python_server(name, target, port=0, *args, timeout=20, env=None):
     """Run ``python -m labsupport.serve TARGET --port PORT`` as a process (see ``serve.py``)."""
     argv = [sys.executable, "-m", "labsupport.serve", target, "--port", str(port), *args]
-    return start_process(name, argv, timeout)
+    return start_process(name, argv, timeout, env)

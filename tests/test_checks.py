@@ -407,3 +407,73 @@ def count_joins(events):
 )  # fmt: skip
 def test_q2_count_rooms(answer, outcome):
     assert verdict(ex04.q2.problem, answer)[0] == outcome
+
+
+# --- notebook 05 ---------------------------------------------------------------------
+
+from labsupport.exercises import ex05  # noqa: E402
+
+
+def received_right(queue, data):
+    fields = ("clientId", "event", "messageId")
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields):
+        return {"error": "bad received"}
+    queue.ack(data["clientId"], data["event"], data["messageId"])
+    return {"ok": True}
+
+
+def received_trusting(queue, data):
+    queue.ack(data["clientId"], data["event"], data["messageId"])
+    return {"ok": True}
+
+
+def received_acks_everything(queue, data):
+    for message in queue.pending("driver", "pickup"):  # deletes before checking
+        queue.ack("driver", "pickup", message.message_id)
+    return received_right(queue, data)
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [
+        (lambda queue, data: ____, "not attempted", "____"),
+        (received_trusting, "incorrect", "crash"),
+        (received_acks_everything, "incorrect", "deleted a message"),
+        (received_right, "correct", "exactly its message"),
+    ],
+)
+def test_q1_handle_received(answer, outcome, words):
+    got, text = verdict(ex05.q1.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+def dedupe_right(messages):
+    seen, payloads = set(), []
+    for message in messages:
+        if message["messageId"] not in seen:
+            seen.add(message["messageId"])
+            payloads.append(message["payload"])
+    return payloads
+
+
+def dedupe_by_payload(messages):
+    return list(dict.fromkeys(m["payload"] for m in messages))
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [(untouched, "not attempted", "____"), (dedupe_by_payload, "incorrect", "ids, not payloads"),
+     (dedupe_right, "correct", "once")],
+)  # fmt: skip
+def test_q2_dedupe(answer, outcome, words):
+    got, text = verdict(ex05.q2.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [(____, "not attempted"), ("a", "incorrect"), ("c", "incorrect"), ("d", "incorrect"),
+     ("b", "correct"), (" B ", "correct")],
+)  # fmt: skip
+def test_q3_lost_ack(answer, outcome):
+    assert verdict(ex05.q3.problem, answer)[0] == outcome

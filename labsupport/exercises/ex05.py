@@ -1,0 +1,132 @@
+"""Exercises of notebook 05 (the message queue): ``from labsupport.exercises.ex05 import q1``."""
+
+from ..ackqueue import MemoryQueue
+from ..checks import Exercise, Incorrect, Problem
+
+
+class HandleReceived(Problem):
+    title = "q1, handling received"
+    hints = (
+        "Section 3 shows the hub's `received`: check the payload first, then `queue.ack`.",
+        "Check `isinstance(data, dict)`, then that each of the three fields is there and a str.",
+        "On success: `queue.ack(data['clientId'], data['event'], data['messageId'])`, "
+        "then `return {'ok': True}`.",
+    )
+    solution = """
+def handle_received(queue, data):
+    fields = ("clientId", "event", "messageId")
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields):
+        return {"error": f"received takes an object with string fields {list(fields)}"}
+    queue.ack(data["clientId"], data["event"], data["messageId"])
+    return {"ok": True}
+
+Checking first and acting second is what makes a bad request harmless: nothing is
+deleted unless the request names exactly one message.
+"""
+    bad = [None, "m1", ["driver", "pickup", "m1"], {"clientId": "driver", "event": "pickup"},
+           {"clientId": "driver", "event": "pickup", "messageId": 1}]  # fmt: skip
+
+    def verify(self, handle_received):
+        self.expect_attempted(handle_received)
+        queue = MemoryQueue()
+        first = queue.enqueue("driver", "pickup", "order 1")
+        queue.enqueue("driver", "pickup", "order 2")
+        for data in self.bad:
+            reply = self._call(handle_received, queue, data)
+            if not (isinstance(reply, dict) and isinstance(reply.get("error"), str)):
+                raise Incorrect(f"for the malformed {data!r} we expected {{'error': ...}}, "
+                                f"got {reply!r}.")  # fmt: skip
+        if len(queue.pending("driver", "pickup")) != 2:
+            raise Incorrect("a malformed request deleted a message: check before you ack.")
+        good = {"clientId": "driver", "event": "pickup", "messageId": first.message_id}
+        reply = self._call(handle_received, queue, good)
+        if reply != {"ok": True}:
+            raise Incorrect(f"for {good} we expected {{'ok': True}}, got {reply!r}.")
+        left = [m.payload for m in queue.pending("driver", "pickup")]
+        if left != ["order 2"]:
+            raise Incorrect(
+                f"after acknowledging m1, the queue should hold ['order 2'], not {left}."
+            )
+        return "bad requests changed nothing, and the good one deleted exactly its message."
+
+    def _call(self, function, queue, data):
+        try:
+            reply = function(queue, data)
+        except Exception as error:
+            raise Incorrect(f"handle_received(queue, {data!r}) raised {error!r}: a server "
+                            "must answer bad input, not crash on it.") from error  # fmt: skip
+        self.expect_attempted(reply)
+        return reply
+
+
+class Dedupe(Problem):
+    title = "q2, dropping duplicates"
+    cases = [
+        ([], []),
+        ([{"messageId": "m1", "payload": "a"}, {"messageId": "m1", "payload": "a"}], ["a"]),
+        ([{"messageId": "m2", "payload": "b"}, {"messageId": "m1", "payload": "a"},
+          {"messageId": "m2", "payload": "b"}, {"messageId": "m3", "payload": "b"}],
+         ["b", "a", "b"]),
+    ]  # fmt: skip
+    hints = (
+        "Section 4: the client keeps a set of the message ids it has seen.",
+        "Loop over the messages; skip one whose id is in the set; else add the id and keep "
+        "the payload.",
+    )
+    solution = """
+def dedupe(messages):
+    seen, payloads = set(), []
+    for message in messages:
+        if message["messageId"] not in seen:
+            seen.add(message["messageId"])
+            payloads.append(message["payload"])
+    return payloads
+
+Compare ids, not payloads: two different messages can carry the same payload (m2 and
+m3 above), and both must be kept.
+"""
+
+    def verify(self, dedupe):
+        self.expect_attempted(dedupe)
+        for messages, expected in self.cases:
+            try:
+                got = dedupe(list(messages))
+            except Exception as error:
+                raise Incorrect(f"dedupe({messages!r:.80}) raised {error!r}") from error
+            self.expect_attempted(got)
+            if got != expected:
+                slip = " Compare message ids, not payloads." if got == ["b", "a"] else ""
+                raise Incorrect(
+                    f"dedupe({messages!r:.100}) gave {got!r}, expected {expected!r}.{slip}"
+                )
+        return "each message once, first arrival kept."
+
+
+class LostAck(Problem):
+    title = "q3, a lost acknowledgement"
+    hints = ("Section 4: what does the hub do with a message it has no acknowledgement for?",)
+    solution = """
+q3.check("b")
+
+The hub deletes a message only when the acknowledgement arrives, so without it the
+message stays queued and is sent again on the next getAll; the client recognises its
+id and drops the copy. That is at-least-once delivery plus deduplication.
+"""
+    reasons = {
+        "a": "the hub only deletes on an acknowledgement, so the message is still there.",
+        "c": "a hub that deleted unacknowledged messages would be at-most-once again.",
+    }
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        answer = str(answer).strip().lower()
+        if answer in self.reasons:
+            raise Incorrect(f"not {answer!r}: {self.reasons[answer]}")
+        if answer != "b":
+            raise Incorrect("answer with one letter: 'a', 'b' or 'c'.")
+        return "kept, sent again, and recognised as a duplicate."
+
+
+q1 = Exercise(HandleReceived())
+q2 = Exercise(Dedupe())
+q3 = Exercise(LostAck())

@@ -1,0 +1,111 @@
+"""The client side of the queue hub: acknowledge every message, catch up, drop duplicates.
+
+It does three things the hub's contract asks of a client (``queue_hub.py``):
+
+1. connect with a stable ``clientId`` and, on every (re)connect, send ``getAll`` for
+   each event it listens to, to catch up on what it missed;
+2. ``received`` for every message, so the hub can delete it;
+3. keep each message once: delivery is *at least once*, so the same message id can
+   arrive twice (when an ack was lost, or a catch-up overlaps a live send); the
+   client keeps the first and counts the rest as duplicates.
+
+It runs python-socketio's ``AsyncClient`` on an event loop of its own
+(``background.py``), which calls the handlers one at a time in the order the
+messages arrived, so the log's order is the order on the wire.
+"""
+
+import threading
+
+import socketio
+
+from . import registry
+from .background import BackgroundLoop
+
+
+class QueueClient:
+    """A named client of a queue hub; ``log`` is what it got, once each, in order."""
+
+    def __init__(self, name, events, acknowledge=True):
+        self.name = name
+        self.events = list(events)
+        self.acknowledge = acknowledge  # False plays a client that "forgets" to ack
+        self.log = []  # (event, payload) once per message id, in arrival order
+        self.seen = set()
+        self.duplicates = 0
+        self.caught_up = threading.Event()  # set once the catch-up after a connect is done
+        self.background = BackgroundLoop(f"client:{name}")
+        self.sio = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=0.5)
+        self.sio.on("connect", self._catch_up)
+        self.sio.on("disconnect", lambda *reason: self.caught_up.clear())
+        for event in self.events:
+            self.sio.on(event, self._handler(event))
+
+    def _handler(self, event):
+        async def on_message(message):
+            if message["messageId"] in self.seen:
+                self.duplicates += 1
+            else:
+                self.seen.add(message["messageId"])
+                self.log.append((event, message["payload"]))
+            if self.acknowledge:
+                ack = {k: message[k] for k in ("clientId", "event", "messageId")}
+                await self.sio.emit("received", ack)
+
+        return on_message
+
+    async def _catch_up(self):
+        self.sio.start_background_task(self._get_all)  # not in the handler: it must return
+
+    async def _get_all(self):
+        for event in self.events:
+            await self.sio.call("getAll", {"clientId": self.name, "event": event}, timeout=10)
+        self.caught_up.set()
+
+    def connect(self, url):
+        """Connect as ``clientId=name`` (replacing an older client of that name)."""
+        registry.register(self)
+        self.url = url
+        self.rejoin()
+        return self
+
+    def rejoin(self):
+        """Connect (again, after ``drop()``) with the same client id, and catch up."""
+        auth = {"clientId": self.name}
+        self.caught_up.clear()
+        self.background.run(self.sio.connect(self.url, auth=auth, wait_timeout=5))
+        if not self.caught_up.wait(5):  # what was missed has arrived: now we are current
+            raise TimeoutError(f"{self.name}: the catch-up after connecting did not finish")
+
+    def sync(self, timeout=5):
+        """Wait until everything the hub sent before now has been handled.
+
+        First the catch-up of the latest (re)connection must be done. Then the hub
+        answers ``getAll`` after re-sending what is queued, on the same connection, so
+        when the answer is here every earlier message is too; and the handlers run in
+        order, so they have all been handled.
+        """
+        if not self.caught_up.wait(timeout):
+            raise TimeoutError(f"{self.name}: the catch-up after connecting did not finish")
+        event = self.events[0]
+        query = {"clientId": self.name, "event": event, "after": 1 << 62}
+        return self.background.run(self.sio.call("getAll", query, timeout=timeout))
+
+    def call(self, event, data, timeout=5):
+        return self.background.run(self.sio.call(event, data, timeout=timeout))
+
+    def drop(self):
+        """Disconnect, as a phone going into a tunnel would (but politely)."""
+        self.caught_up.clear()
+        self.background.run(self.sio.disconnect())
+
+    @property
+    def connected(self):
+        return self.sio.connected
+
+    def stop(self):
+        registry.forget(self.name, self)
+        if self.background.thread.is_alive():
+            try:
+                self.background.run(self.sio.disconnect())
+            finally:
+                self.background.close()

@@ -1,0 +1,122 @@
+"""A socket.io server that delivers through a queue, so that a client who was away misses nothing.
+
+The wire contract (the same as the capstone's hub in notebook 07):
+
+- connect with ``auth={"clientId": "<a name you keep>"}``; without one you are refused.
+  The hub puts each connection in the room named after its client id, so messages
+  reach a client whatever its (changing) sid.
+- every message from the hub is the event's own name with the payload
+  ``{"messageId", "clientId", "event", "payload"}``, and stays queued until the client
+  emits ``received`` ``{"clientId", "event", "messageId"}``.
+- ``getAll`` ``{"clientId", "event"}`` (optionally ``"after": offset``) sends again, in
+  order, everything still queued for that client and event. Clients send it on every
+  (re)connect.
+- a malformed ``received`` or ``getAll`` gets the acknowledgement
+  ``{"error": "<reason>"}`` and changes nothing.
+
+Producers put messages in with ``hub.publish(client_id, event, payload)`` (from Python)
+or ``POST /publish`` with that JSON (from anywhere; used when the hub is a process).
+"""
+
+import os
+import time
+
+import socketio
+from aiohttp import web
+
+from .ackqueue import MemoryQueue, QueueFull, SqliteQueue
+
+FIELDS = {"received": ("clientId", "event", "messageId"), "getAll": ("clientId", "event")}
+
+
+def invalid(name, data):
+    """Why ``data`` is not a valid ``name`` payload (``received``/``getAll``), or None."""
+    if not isinstance(data, dict):
+        return f"{name} takes an object with {list(FIELDS[name])}, not {type(data).__name__}"
+    missing = [field for field in FIELDS[name] if field not in data]
+    if missing:
+        return f"{name} is missing {missing}"
+    wrong = [field for field in FIELDS[name] if not isinstance(data[field], str)]
+    if wrong:
+        return f"{name} fields {wrong} must be strings"
+    if "after" in data and not isinstance(data["after"], int):
+        return f"{name} 'after' must be a whole number (an offset)"
+    return None
+
+
+class QueueHub:
+    """The socket.io server ``self.sio`` and its ``queue``, wired together."""
+
+    def __init__(self, queue, **server_options):
+        self.queue = queue
+        # One event at a time per client, in order: a catch-up (getAll) must finish
+        # before that client's next request is handled (notebook 03, section 6).
+        server_options.setdefault("async_handlers", False)
+        self.sio = socketio.AsyncServer(async_mode="aiohttp", **server_options)
+        self.sio.on("connect", self.connect)
+        self.sio.on("received", self.received)
+        self.sio.on("getAll", self.get_all)
+
+    async def connect(self, sid, environ, auth):
+        client_id = (auth or {}).get("clientId")
+        if not isinstance(client_id, str) or not client_id:
+            raise socketio.exceptions.ConnectionRefusedError(
+                'connect with auth={"clientId": "<a name you keep>"}'
+            )
+        await self.sio.enter_room(sid, client_id)
+
+    async def publish(self, client_id, event, payload):
+        """Queue the message, then send it to the client's room: it may or may not be there."""
+        message = self.queue.enqueue(client_id, event, payload)
+        await self.sio.emit(event, message.to_wire(), to=client_id)
+        return message
+
+    async def received(self, sid, data=None):  # None: the client sent no payload
+        if reason := invalid("received", data):
+            return {"error": reason}
+        deleted = self.queue.ack(data["clientId"], data["event"], data["messageId"])
+        return {"ok": True, "deleted": deleted}
+
+    async def get_all(self, sid, data=None):
+        if reason := invalid("getAll", data):
+            return {"error": reason}
+        messages = self.queue.deliver(data["clientId"], data["event"], data.get("after", 0))
+        for message in messages:  # to this connection only, oldest first
+            await self.sio.emit(message.event, message.to_wire(), to=sid)
+        return {"sent": len(messages)}
+
+    async def http_publish(self, request):
+        """``POST /publish`` ``{"clientId", "event", "payload"}`` -> ``{"messageId"}``."""
+        data = await request.json()
+        try:
+            message = await self.publish(data["clientId"], data["event"], data.get("payload"))
+        except QueueFull as full:
+            return web.json_response({"error": str(full)}, status=429)
+        except (KeyError, TypeError) as error:
+            return web.json_response({"error": f"bad request: {error!r}"}, status=400)
+        return web.json_response({"messageId": message.message_id})
+
+    def add_routes(self, app):
+        """Add ``POST /publish`` to the aiohttp ``app``; return it (serve it with ``sio``)."""
+        app.router.add_post("/publish", self.http_publish)
+        return app
+
+
+def from_environment():
+    """The hub as a program: ``QUEUE_DB=path`` makes the queue durable (SQLite).
+
+    With no ``QUEUE_DB`` the queue is in memory, and dies with the process.
+
+    ``python -m labsupport.serve labsupport.queue_hub:from_environment``
+    """
+    path = os.environ.get("QUEUE_DB")
+    if path:  # QUEUE_SYNC=NORMAL trades safety against power cuts for speed
+        queue = SqliteQueue(path, os.environ.get("QUEUE_SYNC", "FULL"))
+    else:
+        # A restarted in-memory hub must not hand out the message ids of its previous
+        # life (clients would drop new messages as duplicates): start counting from now.
+        queue = MemoryQueue(first_offset=time.time_ns() // 1000)
+    hub = QueueHub(queue)
+    app = hub.add_routes(web.Application())
+    hub.sio.attach(app)
+    return app
