@@ -1,14 +1,17 @@
 """labsupport: the support code of the Sockets to Queues course.
 
-One idea per module, each introduced by a notebook:
+One idea per module, each introduced by a notebook (the module's docstring says which):
 
-- ``background``: an asyncio event loop in its own thread (notebook 00)
-- ``servers``: real servers on 127.0.0.1 run from a notebook, stopped by name (00)
-- ``processes``: servers as separate processes you can kill and restart (00, 05-07)
-- ``registry``: the names of everything running, stopped at kernel exit (00)
-- ``trace`` and ``sequence``: who got what from whom, as a table or a diagram (00)
-- ``checks``: the exercise checkers behind ``q1.check()`` (00)
-- ``doctor``: is this machine ready for the course? (00)
+- 00 · start here: ``background`` (an event loop in a thread), ``servers`` (real servers
+  started from a cell, stopped by name), ``processes`` and ``serve`` (servers as
+  processes), ``registry`` (everything running, stopped at kernel exit), ``trace`` and
+  ``sequence`` (who got what from whom), ``checks`` (exercise checkers), ``doctor``;
+- 01 · sockets: ``framing``, ``relay``, ``pinger``, ``packets``, ``layers``;
+- 02 · WebSockets and HTTP: ``newsfeed``, ``websocket_frames``, ``rawhttp``,
+  ``socketio_packets``, ``wirelog``;
+- 03 · socket.io events: ``clients``, ``webpage``, ``browser``;
+- 04 · rooms and namespaces: ``room_events``, ``jsclient``;
+- 05 · the message queue: ``ackqueue``, ``queue_hub``, ``queue_client``, ``faults``.
 """
 
 from .doctor import doctor
