@@ -36,12 +36,14 @@ class Problem:
     """One exercise's facts: subclass it and fill these in.
 
     ``hints``: from vague to specific (the notebook section, the function, the shape).
-    ``solution``: the code, then two or three sentences of why.
+    ``solution``: the code, ending with the ``check`` call it passes (the tests run it);
+    ``why``: two or three sentences on why it is right.
     """
 
     title = "exercise"
     hints = ()
     solution = ""
+    why = ""
 
     def verify(self, answer):
         """Return a note on a right answer; raise ``Incorrect``/``NotAttempted`` otherwise."""
@@ -111,7 +113,10 @@ class Exercise:
 
     def solution(self):
         """Print the worked solution."""
-        print(f"Solution ({self.problem.title}):\n{self.problem.solution.strip()}")
+        problem = self.problem
+        print(f"Solution ({problem.title}):\n{problem.solution.strip()}")
+        if problem.why.strip():
+            print(f"\n{problem.why.strip()}")
 
     def __repr__(self):
         return f"<exercise: {self.problem.title}; call .check(answer), .hint(), .solution()>"

@@ -53,7 +53,8 @@ def test_q2_count(answer, outcome):
 class Even(Problem):
     title = "even"
     hints = ("first", "second")
-    solution = "2"
+    solution = "q.check(2)"
+    why = "Two is even."
 
     def verify(self, answer):
         self.expect_attempted(answer)
@@ -82,7 +83,9 @@ def test_exercise_view_messages(capsys):
         "Hint 2 of 2: second",
         "Hint 2 of 2: second",
         "Solution (even):",
-        "2",
+        "q.check(2)",
+        "",
+        "Two is even.",
     ]
 
 

@@ -19,6 +19,10 @@ class ShoutHandler(Problem):
 async def shout(sid, text):
     return text.upper()
 
+
+q1.check(shout)
+"""
+    why = """
 Whatever a socket.io handler returns is sent back to the client as the acknowledgement
 of that event; the client's `call()` returns it. `sid` says which connection sent it.
 """
@@ -60,7 +64,8 @@ class CountServerRecords(Problem):
     )
     solution = """
 q2.check(3)
-
+"""
+    why = """
 The server saw three events from the client: `connect`, `hello` and `disconnect`. The
 client saw one: the acknowledgement of `hello`.
 """

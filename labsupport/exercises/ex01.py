@@ -35,6 +35,10 @@ def my_unframe(buffer):
         offset += 4 + length
     return messages, buffer[offset:]
 
+
+q1.check((my_frame, my_unframe))
+"""
+    why = """
 The receiver cannot know where one message ends in a byte stream unless the sender
 says so; the length in front says it. The incomplete rest is returned, not dropped:
 the next recv() completes it.
@@ -83,6 +87,10 @@ def my_checksum(data):
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
 
+
+q2.check(my_checksum)
+"""
+    why = """
 Adding the carries back in (one's-complement addition) makes the sum the same on
 big- and little-endian machines, and checking is cheap: the sum over the data *and*
 its checksum is 0xFFFF when nothing changed.
@@ -124,8 +132,9 @@ class PickProtocol(Problem):
         "Ask of each: is a late piece still worth having?",
     )
     solution = """
-{"live video call": "UDP", "file download": "TCP", "chat message": "TCP"}
-
+q3.check({"live video call": "UDP", "file download": "TCP", "chat message": "TCP"})
+"""
+    why = """
 Video: a frame that arrives after its moment is useless, so waiting for a resend only
 adds delay. A file and a chat both need every byte in order, which TCP provides.
 """

@@ -15,6 +15,10 @@ class AcceptKey(Problem):
 def my_accept(key):
     return base64.b64encode(hashlib.sha1((key + wsf.GUID).encode()).digest()).decode()
 
+
+q1.check(my_accept)
+"""
+    why = """
 The GUID is the same for every server in the world; hashing it with the client's
 random key shows that the server read *this* request and speaks WebSocket, so a
 plain HTTP server (or a cache) cannot accidentally "accept".
@@ -46,7 +50,8 @@ class DecodeFrame(Problem):
     )
     solution = """
 q2.check(captured[2:].decode())   # 'hello world'
-
+"""
+    why = """
 0x81 = FIN + text; 0x0b = unmasked (server frames are never masked), 11 bytes; the
 payload follows the two header bytes.
 """
@@ -69,7 +74,8 @@ class DecodeSocketIO(Problem):
     )
     solution = """
 q3.check(("EVENT", "/caps", 7, ["pickup", {"orderId": 42}]))
-
+"""
+    why = """
 2 is EVENT; "/caps," names the namespace; 7 is the ack id (the sender wants an
 answer); the rest is the JSON array [event name, payload].
 """
@@ -99,7 +105,8 @@ class PredictEmit(Problem):
     )
     solution = """
 q4.check('42["chat",{"text":"hi"}]')
-
+"""
+    why = """
 4 = Engine.IO MESSAGE, 2 = socket.io EVENT; the default namespace "/" is left out,
 and emit() (unlike call()) asks for no acknowledgement, so there is no ack id.
 """

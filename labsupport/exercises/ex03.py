@@ -21,6 +21,10 @@ class Average(Problem):
 async def average(sid, numbers):
     return sum(numbers) / len(numbers) if numbers else None
 
+
+q1.check(average)
+"""
+    why = """
 The return value travels back as an ACK packet (`3<id>[5.0]`) to the client's call().
 Returning None for an empty list, instead of letting the division fail, means the
 client gets an answer rather than waiting until its timeout.
@@ -69,6 +73,10 @@ def register(server):
     async def shout(sid, text):
         await server.emit("shout", text, skip_sid=sid)
 
+
+q2.check(register)
+"""
+    why = """
 Without skip_sid, emit() sends to every connected client, the shouter included;
 skip_sid leaves out the one connection that sent it.
 """
@@ -113,7 +121,8 @@ class WhoHearsChat(Problem):
     )
     solution = """
 q3.check({"server", "alice", "carol"})
-
+"""
+    why = """
 Bob's emit reaches the server's `chat` handler, which records it and emits `chat` to
 every connection except bob's own sid.
 """

@@ -27,6 +27,10 @@ def register(sio):
     async def delivered(sid, order):
         await sio.emit("delivered", order, to=order["store"])
 
+
+q1.check(register)
+"""
+    why = """
 The store's room is the address of everyone who should hear about its orders. The
 driver needs no room: it only sends. Returning nothing from `connect` accepts the
 connection.
@@ -103,6 +107,10 @@ def count_rooms(events):
         peak = max(peak, now)
     return now, peak
 
+
+q2.check(count_rooms)
+"""
+    why = """
 join-room and leave-room change who is in a room, not whether it exists: a room
 exists from its create-room to its delete-room.
 """

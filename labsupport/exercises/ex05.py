@@ -20,6 +20,10 @@ def handle_received(queue, data):
     queue.ack(data["clientId"], data["event"], data["messageId"])
     return {"ok": True}
 
+
+q1.check(handle_received)
+"""
+    why = """
 Checking first and acting second is what makes a bad request harmless: nothing is
 deleted unless the request names exactly one message.
 """
@@ -82,6 +86,10 @@ def dedupe(messages):
             payloads.append(message["payload"])
     return payloads
 
+
+q2.check(dedupe)
+"""
+    why = """
 Compare ids, not payloads: two different messages can carry the same payload (m2 and
 m3 above), and both must be kept.
 """
@@ -107,7 +115,8 @@ class LostAck(Problem):
     hints = ("Section 4: what does the hub do with a message it has no acknowledgement for?",)
     solution = """
 q3.check("b")
-
+"""
+    why = """
 The hub deletes a message only when the acknowledgement arrives, so without it the
 message stays queued and is sent again on the next getAll; the client recognises its
 id and drops the copy. That is at-least-once delivery plus deduplication.
