@@ -33,6 +33,7 @@ class QueueClient:
         self.seen = set()
         self.duplicates = 0
         self.caught_up = threading.Event()  # set once the catch-up after a connect is done
+        self.acks_in_flight = 0  # handlers that have not yet sent their "received"
         self.background = BackgroundLoop(f"client:{name}")
         self.sio = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=0.5)
         self.sio.on("connect", self._catch_up)
@@ -42,6 +43,7 @@ class QueueClient:
 
     def _handler(self, event):
         async def on_message(message):
+            self.acks_in_flight += 1
             if message["messageId"] in self.seen:
                 self.duplicates += 1
             else:
@@ -50,6 +52,7 @@ class QueueClient:
             if self.acknowledge:
                 ack = {k: message[k] for k in ("clientId", "event", "messageId")}
                 await self.sio.emit("received", ack)
+            self.acks_in_flight -= 1
 
         return on_message
 
@@ -77,18 +80,24 @@ class QueueClient:
             raise TimeoutError(f"{self.name}: the catch-up after connecting did not finish")
 
     def sync(self, timeout=5):
-        """Wait until everything the hub sent before now has been handled.
+        """Wait until everything the hub sent before now is handled, and acknowledged.
 
-        First the catch-up of the latest (re)connection must be done. Then the hub
-        answers ``getAll`` after re-sending what is queued, on the same connection, so
-        when the answer is here every earlier message is too; and the handlers run in
-        order, so they have all been handled.
+        First the catch-up of the latest (re)connection must be done. Then a ``getAll``
+        that asks for nothing: the hub answers it after everything it sent earlier on
+        this connection, and the handlers run in order, so when the answer is here they
+        have all run. Once their ``received`` are sent too, one more round trip makes
+        sure the hub has processed them (it handles a client's events in order).
         """
         if not self.caught_up.wait(timeout):
             raise TimeoutError(f"{self.name}: the catch-up after connecting did not finish")
-        event = self.events[0]
-        query = {"clientId": self.name, "event": event, "after": 1 << 62}
-        return self.background.run(self.sio.call("getAll", query, timeout=timeout))
+        return self.background.run(self._settle(timeout), timeout + 1)
+
+    async def _settle(self, timeout):
+        query = {"clientId": self.name, "event": self.events[0], "after": 1 << 62}
+        await self.sio.call("getAll", query, timeout=timeout)
+        while self.acks_in_flight:
+            await self.sio.sleep(0.001)
+        return await self.sio.call("getAll", query, timeout=timeout)
 
     def call(self, event, data, timeout=5):
         return self.background.run(self.sio.call(event, data, timeout=timeout))
