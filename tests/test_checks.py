@@ -1,13 +1,12 @@
 """Every exercise checker gives the right verdict for untouched, wrong and right answers."""
 
 import pytest
+from solutions import solution_answer
 
 from labsupport.checks import Exercise, Incorrect, Problem, ____, verdict
 from labsupport.exercises import ex00
 
-
-async def shout_right(sid, text):
-    return text.upper()
+shout_right = solution_answer(ex00.q1.problem)
 
 
 async def shout_unchanged(sid, text):
@@ -95,20 +94,7 @@ import struct  # noqa: E402
 
 from labsupport.exercises import ex01  # noqa: E402
 
-
-def good_frame(payload):
-    return struct.pack("!I", len(payload)) + payload
-
-
-def good_unframe(buffer):
-    messages, offset = [], 0
-    while len(buffer) - offset >= 4:
-        (length,) = struct.unpack_from("!I", buffer, offset)
-        if offset + 4 + length > len(buffer):
-            break
-        messages.append(buffer[offset + 4 : offset + 4 + length])
-        offset += 4 + length
-    return messages, buffer[offset:]
+good_frame, good_unframe = solution_answer(ex01.q1.problem)
 
 
 def unframe_drops_rest(buffer):
@@ -137,13 +123,7 @@ def test_q1_framing(answer, outcome, words):
     assert (got, words in text) == (outcome, True), text
 
 
-def good_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total > 0xFFFF:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+good_checksum = solution_answer(ex01.q2.problem)
 
 
 def not_inverted(data):
@@ -186,15 +166,12 @@ def test_q3_protocol(answer, outcome):
 
 # --- notebook 02 ---------------------------------------------------------------------
 
-import base64  # noqa: E402
 import hashlib  # noqa: E402
 
 from labsupport.exercises import ex02  # noqa: E402
 from labsupport.websocket_frames import GUID  # noqa: E402
 
-
-def right_accept(key):
-    return base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+right_accept = solution_answer(ex02.q1.problem)
 
 
 def bytes_accept(key):
@@ -257,9 +234,7 @@ def test_q4_predict(answer, outcome):
 
 from labsupport.exercises import ex03  # noqa: E402
 
-
-async def average_right(sid, numbers):
-    return sum(numbers) / len(numbers) if numbers else None
+average_right = solution_answer(ex03.q1.problem)
 
 
 async def average_crashes_on_empty(sid, numbers):
@@ -300,10 +275,7 @@ def register_everyone(server):
         await server.emit("shout", text)
 
 
-def register_right(server):
-    @server.event
-    async def shout(sid, text):
-        await server.emit("shout", text, skip_sid=sid)
+register_right = solution_answer(ex03.q2.problem)
 
 
 @pytest.mark.parametrize(
@@ -365,15 +337,7 @@ def stores_refuse_drivers(sio):
         await sio.emit("delivered", order, to=order["store"])
 
 
-def stores_right(sio):
-    @sio.event
-    async def connect(sid, environ, auth):
-        if auth and auth.get("store"):
-            await sio.enter_room(sid, auth["store"])
-
-    @sio.event
-    async def delivered(sid, order):
-        await sio.emit("delivered", order, to=order["store"])
+stores_right = solution_answer(ex04.q1.problem)
 
 
 @pytest.mark.parametrize(
@@ -390,12 +354,7 @@ def test_q1_store_rooms(answer, outcome, words):
     assert (got, words in text) == (outcome, True), text
 
 
-def count_right(events):
-    now = peak = 0
-    for event, *_ in events:
-        now += {"create-room": 1, "delete-room": -1}.get(event, 0)
-        peak = max(peak, now)
-    return now, peak
+count_right = solution_answer(ex04.q2.problem)
 
 
 def count_joins(events):
@@ -416,13 +375,7 @@ def test_q2_count_rooms(answer, outcome):
 
 from labsupport.exercises import ex05  # noqa: E402
 
-
-def received_right(queue, data):
-    fields = ("clientId", "event", "messageId")
-    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields):
-        return {"error": "bad received"}
-    queue.ack(data["clientId"], data["event"], data["messageId"])
-    return {"ok": True}
+received_right = solution_answer(ex05.q1.problem)
 
 
 def received_trusting(queue, data):
@@ -450,13 +403,7 @@ def test_q1_handle_received(answer, outcome, words):
     assert (got, words in text) == (outcome, True), text
 
 
-def dedupe_right(messages):
-    seen, payloads = set(), []
-    for message in messages:
-        if message["messageId"] not in seen:
-            seen.add(message["messageId"])
-            payloads.append(message["payload"])
-    return payloads
+dedupe_right = solution_answer(ex05.q2.problem)
 
 
 def dedupe_by_payload(messages):
