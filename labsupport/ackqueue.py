@@ -34,6 +34,10 @@ class QueueFull(Exception):
     """The client's queue for this event holds ``max_length`` messages already."""
 
 
+class QueueUnavailable(Exception):
+    """The queue's storage cannot be reached (Redis is down, say): nothing was changed."""
+
+
 @dataclass(frozen=True)
 class Message:
     offset: int  # position in the whole queue: a client resumes after the last it saw

@@ -1,5 +1,7 @@
 """Small servers used by notebook 00 and the tests, kept here so a process can import them."""
 
+import os
+
 import socketio
 
 
@@ -18,9 +20,13 @@ def rooms_server():
     """A socket.io server with rooms: ``join`` a room (acked), ``announce`` to a room.
 
     Notebook 04 runs two of these as separate processes to show that a room's
-    broadcast stops at the process boundary.
+    broadcast stops at the process boundary. Notebook 06 sets ``REDIS_URL`` in their
+    environment: then they share broadcasts through Redis (``AsyncRedisManager``).
+    ``members`` answers how many members a room has *in this process*.
     """
-    sio = socketio.AsyncServer(async_mode="aiohttp")
+    url = os.environ.get("REDIS_URL")
+    manager = socketio.AsyncRedisManager(url) if url else None  # None: in memory
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
 
     @sio.event
     async def join(sid, room):
@@ -31,5 +37,9 @@ def rooms_server():
     async def announce(sid, message):
         await sio.emit("announcement", message["text"], to=message["room"])
         return "sent"
+
+    @sio.event
+    async def members(sid, room):
+        return len(list(sio.manager.get_participants("/", room)))
 
     return sio

@@ -44,8 +44,9 @@ def _die_with_parent():
 class ServerProcess:
     """A server running as a child process: its ``name``, ``url``, ``pid``, its output."""
 
-    def __init__(self, name, argv, timeout, env=None):
+    def __init__(self, name, argv, timeout, env=None, ready=READY):
         self.name = name
+        self.ready = ready
         self.argv = argv
         self.output = []  # every line the process printed, for when something goes wrong
         self.proc = subprocess.Popen(
@@ -68,15 +69,15 @@ class ServerProcess:
         try:
             for line in self.proc.stdout:
                 self.output.append(line.rstrip("\n"))
-                if match := READY.search(line):
-                    return match.group(1)
+                if match := self.ready.search(line):
+                    return match.group(1) if self.ready.groups else None
         finally:
             timer.cancel()
         self.proc.wait()
         log = "\n".join(self.output[-20:])
         raise RuntimeError(
             f"server process {self.name!r} exited with code {self.proc.returncode} "
-            f"before it printed 'listening on ...'. Its last output:\n{log}"
+            f"before it printed its ready line ({self.ready.pattern!r}). Its last output:\n{log}"
         )
 
     def _drain(self):
@@ -115,13 +116,15 @@ class ServerProcess:
         return f"<ServerProcess {self.name!r} pid={self.pid} {state} at {self.url}>"
 
 
-def start_process(name, argv, timeout=20, env=None):
+def start_process(name, argv, timeout=20, env=None, ready=READY):
     """Start ``argv`` as the process ``name``, replacing any older one; wait until ready.
 
     ``env`` adds environment variables for the process (``{"QUEUE_DB": path}``, say).
+    ``ready`` is the line that says it is ready; its first group, if any, is the URL
+    (a program that is not a course server, like Redis, prints its own line).
     """
     registry.replace(name)
-    return registry.register(ServerProcess(name, list(argv), timeout, env))
+    return registry.register(ServerProcess(name, list(argv), timeout, env, ready))
 
 
 def start_python_server(name, target, port=0, *args, timeout=20, env=None):

@@ -107,6 +107,17 @@ class QueueClient:
         self.caught_up.clear()
         self.background.run(self.sio.disconnect())
 
+    def move_to(self, url):
+        """Give up on this server (dead, say) and connect to the one at ``url``, then catch up.
+
+        ``shutdown`` also stops python-socketio's reconnection attempts to the old URL.
+        Behind a load balancer this happens without the client knowing (notebook 06).
+        """
+        self.caught_up.clear()
+        self.background.run(self.sio.shutdown())
+        self.url = url
+        self.rejoin()
+
     @property
     def connected(self):
         return self.sio.connected

@@ -24,7 +24,7 @@ import time
 import socketio
 from aiohttp import web
 
-from .ackqueue import MemoryQueue, QueueFull, SqliteQueue
+from .ackqueue import MemoryQueue, QueueFull, QueueUnavailable, SqliteQueue
 
 FIELDS = {"received": ("clientId", "event", "messageId"), "getAll": ("clientId", "event")}
 
@@ -74,13 +74,19 @@ class QueueHub:
     async def received(self, sid, data=None):  # None: the client sent no payload
         if reason := invalid("received", data):
             return {"error": reason}
-        deleted = self.queue.ack(data["clientId"], data["event"], data["messageId"])
+        try:
+            deleted = self.queue.ack(data["clientId"], data["event"], data["messageId"])
+        except QueueUnavailable as down:  # the message stays queued: it will come again
+            return {"error": str(down)}
         return {"ok": True, "deleted": deleted}
 
     async def get_all(self, sid, data=None):
         if reason := invalid("getAll", data):
             return {"error": reason}
-        messages = self.queue.deliver(data["clientId"], data["event"], data.get("after", 0))
+        try:
+            messages = self.queue.deliver(data["clientId"], data["event"], data.get("after", 0))
+        except QueueUnavailable as down:
+            return {"error": str(down)}
         for message in messages:  # to this connection only, oldest first
             await self.sio.emit(message.event, message.to_wire(), to=sid)
         return {"sent": len(messages)}
@@ -92,6 +98,8 @@ class QueueHub:
             message = await self.publish(data["clientId"], data["event"], data.get("payload"))
         except QueueFull as full:
             return web.json_response({"error": str(full)}, status=429)
+        except QueueUnavailable as down:  # nothing was queued: the producer tries again
+            return web.json_response({"error": str(down)}, status=503)
         except (KeyError, TypeError) as error:
             return web.json_response({"error": f"bad request: {error!r}"}, status=400)
         return web.json_response({"messageId": message.message_id})
@@ -106,17 +114,25 @@ def from_environment():
     """The hub as a program: ``QUEUE_DB=path`` makes the queue durable (SQLite).
 
     With no ``QUEUE_DB`` the queue is in memory, and dies with the process.
+    ``QUEUE_REDIS=redis://...`` puts it on Redis Streams instead, shared by every hub
+    given that URL, and passes broadcasts between the hubs through Redis (notebook 06).
 
     ``python -m labsupport.serve labsupport.queue_hub:from_environment``
     """
-    path = os.environ.get("QUEUE_DB")
-    if path:  # QUEUE_SYNC=NORMAL trades safety against power cuts for speed
+    path, redis_url = os.environ.get("QUEUE_DB"), os.environ.get("QUEUE_REDIS")
+    manager = None
+    if redis_url:
+        from .streams_queue import StreamsQueue  # only hubs on Redis need the redis package
+
+        queue = StreamsQueue(redis_url)
+        manager = socketio.AsyncRedisManager(redis_url)
+    elif path:  # QUEUE_SYNC=NORMAL trades safety against power cuts for speed
         queue = SqliteQueue(path, os.environ.get("QUEUE_SYNC", "FULL"))
     else:
         # A restarted in-memory hub must not hand out the message ids of its previous
         # life (clients would drop new messages as duplicates): start counting from now.
         queue = MemoryQueue(first_offset=time.time_ns() // 1000)
-    hub = QueueHub(queue)
+    hub = QueueHub(queue, client_manager=manager)
     app = hub.add_routes(web.Application())
     hub.sio.attach(app)
     return app

@@ -10,10 +10,25 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from labsupport.ackqueue import MemoryQueue, QueueFull, SqliteQueue
+from labsupport.streams_queue import StreamsQueue
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def make(request, tmp_path):
+    """The three backends, held to the same rules (Redis Streams has no ``ttl``)."""
+
+    def make_queue(**limits):
+        if request.param == "memory":
+            return MemoryQueue(**limits)
+        if request.param == "sqlite":
+            return SqliteQueue(tmp_path / "queue.db", **limits)
+        return StreamsQueue(request.getfixturevalue("redis_url"), **limits)
+
+    return make_queue
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def make(request, tmp_path):
+def make_with_clock(request, tmp_path):
     def make_queue(**limits):
         if request.param == "memory":
             return MemoryQueue(**limits)
@@ -65,9 +80,9 @@ def test_max_length_refuses_visibly(make):
     assert [m.payload for m in queue.pending("c", "e")] == [1, 2]
 
 
-def test_expired_messages_become_dead_letters_with_the_reason(make):
+def test_expired_messages_become_dead_letters_with_the_reason(make_with_clock):
     now = [100.0]
-    queue = make(ttl=10, clock=lambda: now[0])
+    queue = make_with_clock(ttl=10, clock=lambda: now[0])
     queue.enqueue("c", "e", "old")
     now[0] += 5
     queue.enqueue("c", "e", "new")

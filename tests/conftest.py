@@ -1,0 +1,28 @@
+"""Shared fixtures: one real Redis server for the whole test session."""
+
+import pytest
+import redis
+
+from labsupport import redis_server, registry
+
+
+@pytest.fixture(scope="session")
+def redis_session():
+    """A real ``redis-server`` (Debian's, installed by the set-up), for every test that needs one.
+
+    It is taken out of the registry so that tests which call ``stop_all()`` leave it
+    running; it is stopped at the end of the session (and dies with pytest anyway).
+    """
+    server = redis_server.start("test-redis")
+    registry.forget(server.name, server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_session):
+    """The session's Redis, emptied before the test."""
+    client = redis.Redis.from_url(redis_session.url)
+    client.flushall()
+    client.close()
+    return redis_session.url
