@@ -9,10 +9,13 @@ import base64
 import hashlib
 import struct
 
+import socketio
+
 from labsupport import websocket_frames
 
 NOTEBOOK_NAMES = {  # what the notebooks have defined by the time the exercises run
     "struct": struct,
+    "socketio": socketio,
     "base64": base64,
     "hashlib": hashlib,
     "wsf": websocket_frames,

@@ -1,0 +1,171 @@
+"""Exercises of notebook 06 (scaling with Redis): ``from labsupport.exercises.ex06 import q1``.
+
+Each checker starts a Redis of its own (``exercise-redis``), so a wrong answer cannot
+disturb the notebook's Redis, and a right one is tested on the real thing.
+"""
+
+import redis
+import socketio
+
+from .. import redis_server
+from ..checks import Exercise, Incorrect, NotAttempted, Problem
+from ..servers import serve_socketio
+from ._support import drain
+
+ORDER = {"store": "1-206-flowers", "orderId": 7}
+
+
+def _fresh_redis():
+    return redis_server.start("exercise-redis", durable=False)
+
+
+class SharedRooms(Problem):
+    title = "q1, a delivery to a room on another server"
+    hints = (
+        "Section 2: what did the servers get that made ben hear ann's announcement?",
+        "`client_manager=socketio.AsyncRedisManager(redis_url)`; and the emit goes "
+        "`to=` the store named in the order.",
+    )
+    solution = """
+def make_server(redis_url):
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", client_manager=socketio.AsyncRedisManager(redis_url)
+    )
+
+    @sio.event
+    async def connect(sid, environ, auth):
+        await sio.enter_room(sid, auth["store"])
+
+    @sio.event
+    async def delivered(sid, order):
+        await sio.emit("delivered", order, to=order["store"])
+
+    return sio
+
+
+q1.check(make_server)
+"""
+    why = """
+The room lives in server B's memory; the Redis manager publishes server A's emit on
+Redis, and every server, B included, delivers it to its own members of that room.
+"""
+
+    def verify(self, make_server):
+        self.expect_attempted(make_server)
+        url = _fresh_redis().url
+        try:
+            first, second = (self._serve(make_server, url, name) for name in ("q1-a", "q1-b"))
+        except NotAttempted:
+            raise
+        except Exception as error:
+            raise Incorrect(f"make_server(redis_url) failed: {error!r}") from error
+        flowers = self._client(second.url, "1-206-flowers")
+        acme = self._client(second.url, "acme")
+        driver = self._client(first.url, "drivers")
+        try:
+            self._wait_until_shared(url)
+            driver.emit("delivered", ORDER)
+            got = {"1-206-flowers": drain(flowers), "acme": drain(acme)}
+        finally:
+            for client in (flowers, acme, driver):
+                client.disconnect()
+            first.stop()
+            second.stop()
+        return self._judge(got)
+
+    def _serve(self, make_server, url, name):
+        sio = make_server(url)
+        self.expect_attempted(sio)
+        return serve_socketio(sio, name=name)
+
+    def _client(self, url, store):
+        client = socketio.SimpleClient()
+        client.connect(url, auth={"store": store})
+        return client
+
+    def _wait_until_shared(self, url):
+        try:  # a server subscribes once a client has connected to it
+            redis_server.wait_for_subscribers(url, "socketio", 2, timeout=3)
+        except TimeoutError as error:
+            fix = "client_manager=socketio.AsyncRedisManager(redis_url)"
+            raise Incorrect(f"the servers never listened on Redis: give each one {fix}.") from error
+
+    def _judge(self, got):
+        if got["acme"]:
+            raise Incorrect(f"the vendor 'acme' got {got['acme']!r}: send only to the room "
+                            "named by the order's 'store'.")  # fmt: skip
+        if (flowers := got["1-206-flowers"]) != [["delivered", ORDER]]:
+            raise Incorrect(f"the vendor '1-206-flowers', on the other server, got {flowers!r}; "
+                            f"expected [['delivered', {ORDER!r}]].")  # fmt: skip
+        return "the emit on server A reached the store's room on server B, and only it."
+
+
+class Reclaim(Problem):
+    title = "q2, taking over a dead consumer's messages"
+    hints = (
+        "Section 4 did it by hand: which command moves pending entries to another consumer?",
+        "`db.xautoclaim(stream, group, me, min_idle_time=0)` returns (next id, entries, "
+        "deleted ids).",
+    )
+    solution = """
+def recover(db, stream, group, me):
+    next_id, entries, deleted = db.xautoclaim(stream, group, me, min_idle_time=0)
+    return [entry_id for entry_id, fields in entries]
+
+
+q2.check(recover)
+"""
+    why = """
+A delivered entry stays in the group's pending list, owned by the consumer that read it,
+until someone acknowledges it. XAUTOCLAIM hands those entries to a living consumer.
+"""
+
+    def verify(self, recover):
+        self.expect_attempted(recover)
+        db = redis.Redis.from_url(_fresh_redis().url, decode_responses=True)
+        ids = [db.xadd("jobs", {"order": n}) for n in range(3)]
+        db.xgroup_create("jobs", "workers", id="0")
+        db.xreadgroup("workers", "dead", {"jobs": ">"})  # reads all three...
+        db.xack("jobs", "workers", ids[0])  # ...acknowledges one, then dies
+        try:
+            got = recover(db, "jobs", "workers", "alive")
+        except Exception as error:
+            raise Incorrect(f"recover(db, 'jobs', 'workers', 'alive') raised {error!r}") from error
+        self.expect_attempted(got)
+        owners = {c["name"]: c["pending"] for c in db.xpending("jobs", "workers")["consumers"]}
+        if list(got) != ids[1:]:
+            raise Incorrect(f"expected the two unacknowledged ids {ids[1:]}, got {got!r}.")
+        if owners != {"alive": 2}:
+            raise Incorrect(f"XPENDING says the pending entries belong to {owners}; "
+                            "they should now belong to 'alive'.")  # fmt: skip
+        return "the two unacknowledged entries now belong to 'alive'; the acked one stayed done."
+
+
+class PerProcessMembers(Problem):
+    title = "q3, who is in the room?"
+    hints = ("Section 2 asked each server how many members its `drivers` room had.",)
+    solution = """
+q3.check("b")
+"""
+    why = """
+The Redis manager shares emits, not the membership lists: each process keeps the rooms
+of its own connections, so server A only knows Alice.
+"""
+    reasons = {
+        "a": "the Redis manager passes emits between the servers, not their room lists.",
+        "c": "Alice's connection is on server A, so A does list her.",
+    }
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        answer = str(answer).strip().lower()
+        if answer in self.reasons:
+            raise Incorrect(f"not {answer!r}: {self.reasons[answer]}")
+        if answer != "b":
+            raise Incorrect("answer with one letter: 'a', 'b' or 'c'.")
+        return "each server lists only the members connected to it."
+
+
+q1 = Exercise(SharedRooms())
+q2 = Exercise(Reclaim())
+q3 = Exercise(PerProcessMembers())
