@@ -11,7 +11,8 @@ One idea per module, each introduced by a notebook (the module's docstring says 
   ``socketio_packets``, ``wirelog``;
 - 03 · socket.io events: ``clients``, ``webpage``, ``browser``;
 - 04 · rooms and namespaces: ``room_events``, ``jsclient``;
-- 05 · the message queue: ``ackqueue``, ``queue_hub``, ``queue_client``, ``faults``.
+- 05 · the message queue: ``ackqueue``, ``queue_hub``, ``queue_client``, ``faults``;
+- 06 · scaling with Redis: ``redis_server``, ``streams_queue``.
 """
 
 from .doctor import doctor

@@ -13,17 +13,23 @@ from kernel_run import NOTEBOOKS, code_cells, kernel, problems, replies, send
 ids = [path.stem for path in NOTEBOOKS]
 
 
+COURSE_PROGRAMS = ("labsupport.serve", "labsupport-chromium", "redis-server")
+
+
 def course_processes():
-    """Command lines of running course processes: servers and headless Chromium."""
+    """Command lines of running course processes: servers, headless Chromium, Redis.
+
+    The test session's own Redis (a child of this pytest process) does not count.
+    """
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
             try:
                 cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-            course = "labsupport.serve" in cmdline or "labsupport-chromium" in cmdline
-            if course and entry.name != str(os.getpid()):
+            if any(p in cmdline for p in COURSE_PROGRAMS) and parent != os.getpid():
                 found.append(cmdline)
     return found
 

@@ -8,9 +8,9 @@ import redis
 import socketio
 
 from .. import redis_server
-from ..checks import Exercise, Incorrect, NotAttempted, Problem
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
 from ..servers import serve_socketio
-from ._support import drain
+from ._support import drain, untouched
 
 ORDER = {"store": "1-206-flowers", "orderId": 7}
 
@@ -52,6 +52,8 @@ Redis, and every server, B included, delivers it to its own members of that room
 
     def verify(self, make_server):
         self.expect_attempted(make_server)
+        if untouched(make_server):  # a ____ inside the function, not just its result
+            raise NotAttempted(UNTOUCHED)
         url = _fresh_redis().url
         try:
             first, second = (self._serve(make_server, url, name) for name in ("q1-a", "q1-b"))
@@ -122,6 +124,8 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
 
     def verify(self, recover):
         self.expect_attempted(recover)
+        if untouched(recover):
+            raise NotAttempted(UNTOUCHED)
         db = redis.Redis.from_url(_fresh_redis().url, decode_responses=True)
         ids = [db.xadd("jobs", {"order": n}) for n in range(3)]
         db.xgroup_create("jobs", "workers", id="0")
