@@ -49,6 +49,7 @@ class ServerProcess:
         self.ready = ready
         self.argv = argv
         self.output = []  # every line the process printed, for when something goes wrong
+        self.printed = threading.Condition()  # notified for each new line of output
         self.proc = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
@@ -82,7 +83,22 @@ class ServerProcess:
 
     def _drain(self):
         for line in self.proc.stdout:
-            self.output.append(line.rstrip("\n"))
+            with self.printed:
+                self.output.append(line.rstrip("\n"))
+                self.printed.notify_all()
+
+    def wait_for_line(self, pattern, count=1, timeout=20):
+        """Block until ``count`` lines of output match ``pattern`` (a regex); return them."""
+
+        def matching():
+            return [line for line in self.output if re.search(pattern, line)]
+
+        with self.printed:
+            if not self.printed.wait_for(lambda: len(matching()) >= count, timeout):
+                last = self.output[-5:]
+                raise TimeoutError(f"{self.name} printed {len(matching())} of {count} lines "
+                                   f"matching {pattern!r}; its last lines: {last}")  # fmt: skip
+            return matching()
 
     @property
     def port(self):

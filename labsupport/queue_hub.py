@@ -47,15 +47,17 @@ def invalid(name, data):
 class QueueHub:
     """The socket.io server ``self.sio`` and its ``queue``, wired together."""
 
+    namespace = "/"  # the capstone's hub (caps.py) serves "/caps" instead
+
     def __init__(self, queue, **server_options):
         self.queue = queue
         # One event at a time per client, in order: a catch-up (getAll) must finish
         # before that client's next request is handled (notebook 03, section 6).
         server_options.setdefault("async_handlers", False)
         self.sio = socketio.AsyncServer(async_mode="aiohttp", **server_options)
-        self.sio.on("connect", self.connect)
-        self.sio.on("received", self.received)
-        self.sio.on("getAll", self.get_all)
+        for event, handler in (("connect", self.connect), ("received", self.received),
+                               ("getAll", self.get_all)):  # fmt: skip
+            self.sio.on(event, handler, namespace=self.namespace)
 
     async def connect(self, sid, environ, auth):
         client_id = (auth or {}).get("clientId")
@@ -63,12 +65,12 @@ class QueueHub:
             raise socketio.exceptions.ConnectionRefusedError(
                 'connect with auth={"clientId": "<a name you keep>"}'
             )
-        await self.sio.enter_room(sid, client_id)
+        await self.sio.enter_room(sid, client_id, namespace=self.namespace)
 
     async def publish(self, client_id, event, payload):
         """Queue the message, then send it to the client's room: it may or may not be there."""
         message = self.queue.enqueue(client_id, event, payload)
-        await self.sio.emit(event, message.to_wire(), to=client_id)
+        await self.sio.emit(event, message.to_wire(), to=client_id, namespace=self.namespace)
         return message
 
     async def received(self, sid, data=None):  # None: the client sent no payload
@@ -88,7 +90,7 @@ class QueueHub:
         except QueueUnavailable as down:
             return {"error": str(down)}
         for message in messages:  # to this connection only, oldest first
-            await self.sio.emit(message.event, message.to_wire(), to=sid)
+            await self.sio.emit(message.event, message.to_wire(), to=sid, namespace=self.namespace)
         return {"sent": len(messages)}
 
     async def http_publish(self, request):

@@ -4,6 +4,8 @@ Each checker starts a Redis of its own (``exercise-redis``), so a wrong answer c
 disturb the notebook's Redis, and a right one is tested on the real thing.
 """
 
+import contextlib
+
 import redis
 import socketio
 
@@ -15,8 +17,14 @@ from ._support import drain, untouched
 ORDER = {"store": "1-206-flowers", "orderId": 7}
 
 
+@contextlib.contextmanager
 def _fresh_redis():
-    return redis_server.start("exercise-redis", durable=False)
+    """A Redis for one check, stopped when the check is done."""
+    server = redis_server.start("exercise-redis", durable=False)
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 class SharedRooms(Problem):
@@ -54,7 +62,10 @@ Redis, and every server, B included, delivers it to its own members of that room
         self.expect_attempted(make_server)
         if untouched(make_server):  # a ____ inside the function, not just its result
             raise NotAttempted(UNTOUCHED)
-        url = _fresh_redis().url
+        with _fresh_redis() as url:
+            return self._check_servers(make_server, url)
+
+    def _check_servers(self, make_server, url):
         try:
             first, second = (self._serve(make_server, url, name) for name in ("q1-a", "q1-b"))
         except NotAttempted:
@@ -126,7 +137,10 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
         self.expect_attempted(recover)
         if untouched(recover):
             raise NotAttempted(UNTOUCHED)
-        db = redis.Redis.from_url(_fresh_redis().url, decode_responses=True)
+        with _fresh_redis() as url:
+            return self._check_recover(recover, redis.Redis.from_url(url, decode_responses=True))
+
+    def _check_recover(self, recover, db):
         ids = [db.xadd("jobs", {"order": n}) for n in range(3)]
         db.xgroup_create("jobs", "workers", id="0")
         db.xreadgroup("workers", "dead", {"jobs": ">"})  # reads all three...

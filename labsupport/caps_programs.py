@@ -1,0 +1,174 @@
+"""The three CAPS programs: ``python -m labsupport.caps hub|vendor|driver ...``.
+
+::
+
+    python -m labsupport.caps hub --port 8000 [--db FILE | --redis URL]
+    python -m labsupport.caps vendor --url http://127.0.0.1:8000 --store 1-206-flowers --orders 5
+    python -m labsupport.caps driver --url http://127.0.0.1:8000 --id driver-1
+
+The hub prints ``listening on http://127.0.0.1:PORT`` and then one ``EVENT:`` line per
+event; a vendor or driver prints ``connected as <id>`` and then one line per order
+event, which is what notebook 07 and the tests read. Each runs until SIGTERM or Ctrl-C.
+"""
+
+import argparse
+import asyncio
+import random
+import signal
+
+import socketio
+from aiohttp import web
+
+from . import caps, caps_storage, serve
+
+CUSTOMERS = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Radia Perlman", "Vint Cerf")
+
+
+class CapsClient:
+    """A vendor or a driver, as the contract asks (see ``caps.py``).
+
+    On every (re)connect it sends ``getAll`` for each of its events. It hands each
+    message to ``handle(client, event, order)`` once per (event, store, orderId), one
+    at a time in arrival order, and acknowledges it only once handled: if it crashes
+    halfway, the hub sends the message again.
+    """
+
+    def __init__(self, url, client_id, role, events, handle):
+        self.url, self.client_id, self.role = url, client_id, role
+        self.events, self.handle = events, handle
+        self.done = set()  # (event, order key) already handled
+        self.inbox = asyncio.Queue()  # arrivals wait here for the one worker
+        self.sio = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=1)
+        self.sio.on("connect", self._catch_up, namespace=caps.NAMESPACE)
+        for event in events:
+            self.sio.on(event, self._arrival(event), namespace=caps.NAMESPACE)
+
+    def _arrival(self, event):
+        async def arrived(message):
+            self.inbox.put_nowait((event, message))
+
+        return arrived
+
+    async def _catch_up(self):
+        self.sio.start_background_task(self._get_all)  # not in the handler: it must return
+
+    async def _get_all(self):
+        for event in self.events:
+            await self.send("getAll", {"clientId": self.client_id, "event": event})
+
+    async def send(self, event, data):
+        """Emit with an acknowledgement, trying again until the hub answers."""
+        while True:
+            try:
+                return await self.sio.call(event, data, namespace=caps.NAMESPACE, timeout=5)
+            except socketio.exceptions.SocketIOError:  # not connected, or no answer
+                await asyncio.sleep(0.2)
+
+    async def _work(self):
+        while True:
+            event, message = await self.inbox.get()
+            key = (event, caps.order_key(message["payload"]))
+            if key not in self.done:
+                await self.handle(self, event, message["payload"])
+                self.done.add(key)
+            ack = {field: message[field] for field in ("clientId", "event", "messageId")}
+            try:
+                await self.sio.emit("received", ack, namespace=caps.NAMESPACE)
+            except socketio.exceptions.SocketIOError:
+                pass  # disconnected: the hub still holds it and will send it again
+
+    async def run(self, then=None):
+        """Connect, run ``then(client)`` (a vendor's orders), and serve until SIGTERM."""
+        worker = asyncio.create_task(self._work())
+        auth = {"clientId": self.client_id, "role": self.role}
+        await self.sio.connect(self.url, namespaces=[caps.NAMESPACE], auth=auth, retry=True)
+        say(f"connected as {self.client_id}")
+        if then is not None:
+            await then(self)
+        await until_stopped()
+        worker.cancel()
+        await self.sio.disconnect()
+
+
+def say(line):
+    print(line, flush=True)
+
+
+async def until_stopped():
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def make_order(store, number):
+    chance = random.Random(f"{store}/{number}")  # the same order every run
+    return {"store": store, "orderId": str(number), "customer": chance.choice(CUSTOMERS),
+            "address": f"{chance.randint(1, 999)} Pine St"}  # fmt: skip
+
+
+async def vendor_handles(client, event, order):
+    key = caps.order_key(order)
+    if event == "delivered":
+        say(f"delivered {key}: Thank you for your order {order['customer']}")
+    else:
+        say(f"{event} {key}")
+
+
+async def driver_handles(client, event, order):
+    key = caps.order_key(order)
+    say(f"pickup {key}")
+    reply = await client.send("in-transit", order)
+    if "error" in reply:
+        say(f"not mine {key}: {reply['error']}")
+        return
+    say(f"in-transit {key}")
+    await client.send("delivered", order)
+    say(f"delivered {key}")
+
+
+def vendor(url, store, orders, first):
+    async def send_orders(client):
+        for number in range(first, first + orders):
+            reply = await client.send("pickup", make_order(store, number))
+            say(f"sent pickup {store}/{number}: {reply}")
+
+    client = CapsClient(url, store, "vendor", ["in-transit", "delivered"], vendor_handles)
+    asyncio.run(client.run(send_orders))
+
+
+def driver(url, driver_id):
+    asyncio.run(CapsClient(url, driver_id, "driver", ["pickup"], driver_handles).run())
+
+
+def hub_app(db=None, redis_url=None):
+    """The hub as an aiohttp app: socket.io on ``/caps``, ``POST /pickup``, ``POST /publish``."""
+    queue, ledger, manager = caps_storage.storage(db, redis_url)
+    hub = caps.CapsHub(queue, ledger, log=say, client_manager=manager)
+    app = hub.add_routes(web.Application())
+    hub.sio.attach(app)
+    return app
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m labsupport.caps", description=__doc__)
+    parts = parser.add_subparsers(dest="part", required=True)
+    hub = parts.add_parser("hub")
+    hub.add_argument("--port", type=int, default=0)
+    hub.add_argument("--db", help="keep the queue in this SQLite file (survives kill -9)")
+    hub.add_argument("--redis", help="keep the queue on this Redis (several hubs can share it)")
+    seller = parts.add_parser("vendor")
+    seller.add_argument("--url", required=True)
+    seller.add_argument("--store", required=True)
+    seller.add_argument("--orders", type=int, default=0, help="how many pickups to send")
+    seller.add_argument("--first", type=int, default=1, help="the first order number")
+    carrier = parts.add_parser("driver")
+    carrier.add_argument("--url", required=True)
+    carrier.add_argument("--id", required=True)
+    args = parser.parse_args(argv)
+    if args.part == "hub":
+        asyncio.run(serve.serve(hub_app(args.db, args.redis), args.port))
+    elif args.part == "vendor":
+        vendor(args.url, args.store, args.orders, args.first)
+    else:
+        driver(args.url, args.id)
