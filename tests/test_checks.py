@@ -494,3 +494,46 @@ def test_ex06_q2_reclaim(answer, outcome, words):
 )
 def test_ex06_q3_members(answer, outcome):
     assert verdict(ex06.q3.problem, answer)[0] == outcome
+
+
+from labsupport.ackqueue import MemoryQueue  # noqa: E402
+from labsupport.exercises import ex07  # noqa: E402
+
+stage1_right = solution_answer(ex07.q1.problem)
+stage2_right = solution_answer(ex07.q2.problem)
+
+
+def stage1_to_everyone(sio):
+    @sio.on("pickup", namespace="/caps")
+    async def pickup(sid, order):
+        await sio.emit("pickup", order, namespace="/caps")
+
+
+def stage2_to_everyone(sio):
+    stage2_right(sio)
+
+    @sio.on("delivered", namespace="/caps")
+    async def delivered(sid, order):
+        await sio.emit("delivered", order, namespace="/caps")
+
+
+async def send_without_queue(hub, order):
+    for driver in hub.ledger.drivers():
+        await hub.sio.emit("pickup", {"payload": order}, to=driver, namespace="/caps")
+
+
+@pytest.mark.parametrize(
+    "problem, answer, outcome, words",
+    [(ex07.q1, lambda sio: ____, "not attempted", "____"),
+     (ex07.q1, stage1_to_everyone, "incorrect", "1-206-flowers got"),
+     (ex07.q1, stage1_right, "correct", "both drivers"),
+     (ex07.q2, stage2_to_everyone, "incorrect", "acme got"),
+     (ex07.q2, stage2_right, "correct", "only 1-206-flowers"),
+     (ex07.q3, send_without_queue, "incorrect", "nothing was queued"),
+     (ex07.q3, solution_answer(ex07.q3.problem), "correct", "finds the order"),
+     (ex07.q4, lambda path: MemoryQueue(), "incorrect", "lived in memory"),
+     (ex07.q4, solution_answer(ex07.q4.problem), "correct", "still there")],
+)  # fmt: skip
+def test_ex07_stages(problem, answer, outcome, words):
+    got, text = verdict(problem.problem, answer)
+    assert (got, words in text) == (outcome, True), text
