@@ -12,7 +12,8 @@ One idea per module, each introduced by a notebook (the module's docstring says 
 - 03 · socket.io events: ``clients``, ``webpage``, ``browser``;
 - 04 · rooms and namespaces: ``room_events``, ``jsclient``;
 - 05 · the message queue: ``ackqueue``, ``queue_hub``, ``queue_client``, ``faults``;
-- 06 · scaling with Redis: ``redis_server``, ``streams_queue``.
+- 06 · scaling with Redis: ``redis_server``, ``streams_queue``;
+- 07 · capstone: ``caps``, ``caps_storage``, ``caps_programs``, ``starter``.
 """
 
 from .doctor import doctor

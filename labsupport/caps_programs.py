@@ -57,10 +57,14 @@ class CapsClient:
             await self.send("getAll", {"clientId": self.client_id, "event": event})
 
     async def send(self, event, data):
-        """Emit with an acknowledgement, trying again until the hub answers."""
+        """Emit with an acknowledgement, trying again until the hub answers.
+
+        The timeout is short because an acknowledgement lost with a dead connection
+        never comes. Sending again is safe: the order id makes a repeat harmless.
+        """
         while True:
             try:
-                return await self.sio.call(event, data, namespace=caps.NAMESPACE, timeout=5)
+                return await self.sio.call(event, data, namespace=caps.NAMESPACE, timeout=1)
             except socketio.exceptions.SocketIOError:  # not connected, or no answer
                 await asyncio.sleep(0.2)
 
