@@ -1,0 +1,170 @@
+"""The course as a learner meets it: JupyterLab in a real browser, each notebook Run All'd.
+
+nbval checks each notebook's outputs from a kernel; this checks the rest of the path.
+JupyterLab runs on 127.0.0.1 with a throw-away configuration, over a copy of
+``notebooks/``; Debian's Chromium, driven by Playwright, opens each notebook, runs
+``Run > Run All Cells``, waits until no cell is queued, saves, and the saved file is
+read back: every code cell executed, no error except in cells tagged
+``raises-exception``. Then the kernel is shut down, as closing the tab would, and no
+server process, Chromium or Redis the notebook started may remain.
+
+Screenshots: set ``COURSE_SCREENSHOTS=docs/screenshots`` to refresh the README's
+pictures (see the README); CI leaves them alone.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import requests
+from playwright.sync_api import sync_playwright
+from test_notebooks_in_kernel import course_processes
+
+from labsupport import browser, redis_server
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SHOTS = os.environ.get("COURSE_SCREENSHOTS")
+# (notebook, a text in the cell, file name): the README's pictures of single cells
+CELL_SHOTS = [
+    ("00_start_here", 'trace.diagram("notebook 00', "sequence-diagram.png"),
+    ("03_socketio_events", "IFrame(f", "browser-page-in-iframe.png"),
+    ("06_scaling_with_redis", 'ax.step(steps, had, where="post"', "plot-nothing-lost.png"),
+]
+SETTINGS = {  # JupyterLab user settings: no news pop-up, every cell kept in the page
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving a copy of the notebooks, with its own settings and workspace."""
+    home = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    for name, values in SETTINGS.items():
+        path = home / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port = redis_server.free_port()
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "JUPYTER_CONFIG_DIR": str(home / "config")}  # fmt: skip
+    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+            f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={home}"]  # fmt: skip
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
+    server = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url)
+    yield url, home
+    server.terminate()
+    server.wait(10)
+
+
+def wait_until_up(url, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/api/status", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError("JupyterLab did not start")
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=browser.find_chromium(),
+                                              args=browser.FLAGS[1:-1])  # fmt: skip
+        yield chromium.new_page(viewport={"width": 1280, "height": 900})
+        chromium.close()
+
+
+def run_all(page, url, name):
+    page.goto(f"{url}/lab/tree/notebooks/{name}.ipynb")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+    idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    idle.first.wait_for(timeout=60_000)  # the kernel has started
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    prompts = page.locator(".jp-CodeCell .jp-InputPrompt")
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && /\\[\\d+\\]/.test(prompts[0].textContent)
+                && !prompts.some(p => p.textContent.includes('*'));
+        }""",
+        timeout=180_000,
+    )
+    page.keyboard.press("Control+s")
+    return prompts.count()
+
+
+def saved_problems(path):
+    """Code cells without an execution count, or with an error they were not meant to show."""
+    problems = []
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o.ename for o in cell.outputs if o.output_type == "error"]
+        expected = "raises-exception" in cell.metadata.get("tags", [])
+        if cell.execution_count is None or (errors and not expected):
+            problems.append((index, cell.execution_count, errors, cell.source[:60]))
+    return problems
+
+
+def wait_for_save(path, before, timeout=20):
+    deadline = time.monotonic() + timeout
+    while path.stat().st_mtime == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def shut_down_kernels(url, timeout=20):
+    for session in requests.get(f"{url}/api/sessions", timeout=5).json():
+        requests.delete(f"{url}/api/sessions/{session['id']}", timeout=10)
+    deadline = time.monotonic() + timeout
+    while course_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return course_processes()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_run_all_in_jupyterlab_in_a_real_browser(lab, page, notebook):
+    url, home = lab
+    saved = home / "notebooks" / notebook.name
+    before = saved.stat().st_mtime
+    code_cells = run_all(page, url, notebook.stem)
+    if notebook.stem == "03_socketio_events":  # the page in the IFrame got Python's emit
+        frame = page.frame_locator(".jp-OutputArea iframe").first
+        frame.get_by_text('news ["sent from Python"]').wait_for(timeout=10_000)
+    take_screenshots(page, notebook.stem)
+    wait_for_save(saved, before)
+    assert saved_problems(saved) == []
+    assert code_cells == sum(c.cell_type == "code" for c in nbformat.read(notebook, 4).cells)
+    assert shut_down_kernels(url) == [], "a process outlived its notebook's kernel"
+
+
+def take_screenshots(page, name):
+    if not SHOTS:
+        return
+    folder = Path(SHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.locator(".jp-Notebook").first.evaluate("n => n.scrollTo(0, 0)")
+    page.screenshot(path=folder / f"{name}.png")
+    for notebook, text, file_name in CELL_SHOTS:
+        if notebook == name:
+            cell = page.locator(".jp-CodeCell", has_text=text).first
+            cell.scroll_into_view_if_needed()
+            cell.screenshot(path=folder / file_name)
