@@ -14,6 +14,7 @@ pictures (see the README); CI leaves them alone.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 from test_notebooks_in_kernel import course_processes
 
@@ -93,29 +95,41 @@ def page(lab):
 
 
 def run_all(page, url, name):
-    page.goto(f"{url}/lab/tree/notebooks/{name}.ipynb")
+    page.goto(f"{url}/lab/tree/notebooks/{name}.ipynb?reset")  # reset: no other tabs
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+    wait_for_kernel(url)
     idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-    idle.first.wait_for(timeout=60_000)  # the kernel has started
+    idle.first.wait_for(timeout=60_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     prompts = page.locator(".jp-CodeCell .jp-InputPrompt")
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && /\\[\\d+\\]/.test(prompts[0].textContent)
-                && !prompts.some(p => p.textContent.includes('*'));
-        }""",
-        timeout=180_000,
-    )
+    try:  # Run All has finished when the last code cell has its number
+        prompts.last.filter(has_text=re.compile(r"\[\d+\]")).wait_for(timeout=180_000)
+    except PlaywrightTimeout:  # stopped early: the saved notebook shows where
+        page.screenshot(path=f"/tmp/run-all-{name}.png")
     page.keyboard.press("Control+s")
+    page.locator(".lm-TabBar-tab.jp-mod-dirty").first.wait_for(state="detached", timeout=20_000)
     return prompts.count()
 
 
-def saved_problems(path):
+def wait_for_kernel(url, timeout=60):
+    """Until the notebook's kernel has started, is idle, and the page is connected to it.
+
+    Clicking Run All any earlier can lose the first cells' requests.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kernels = [session["kernel"] for session in requests.get(f"{url}/api/sessions").json()]
+        if kernels and all(k["execution_state"] == "idle" and k["connections"] for k in kernels):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"the kernel did not become ready: {kernels}")
+
+
+def saved_problems(notebook):
     """Code cells without an execution count, or with an error they were not meant to show."""
     problems = []
-    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+    for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
         errors = [o.ename for o in cell.outputs if o.output_type == "error"]
@@ -125,9 +139,17 @@ def saved_problems(path):
     return problems
 
 
-def wait_for_save(path, before, timeout=20):
+def read_saved(path, before, timeout=20):
+    """The notebook as JupyterLab saved it (waiting until the new file is complete)."""
     deadline = time.monotonic() + timeout
-    while path.stat().st_mtime == before and time.monotonic() < deadline:
+    while True:
+        try:
+            if path.stat().st_mtime != before:
+                return nbformat.read(path, as_version=4)
+        except nbformat.reader.NotJSONError:  # caught in the middle of the write
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path.name} was not saved")
         time.sleep(0.1)
 
 
@@ -150,8 +172,7 @@ def test_run_all_in_jupyterlab_in_a_real_browser(lab, page, notebook):
         frame = page.frame_locator(".jp-OutputArea iframe").first
         frame.get_by_text('news ["sent from Python"]').wait_for(timeout=10_000)
     take_screenshots(page, notebook.stem)
-    wait_for_save(saved, before)
-    assert saved_problems(saved) == []
+    assert saved_problems(read_saved(saved, before)) == []
     assert code_cells == sum(c.cell_type == "code" for c in nbformat.read(notebook, 4).cells)
     assert shut_down_kernels(url) == [], "a process outlived its notebook's kernel"
 
@@ -161,7 +182,7 @@ def take_screenshots(page, name):
         return
     folder = Path(SHOTS)
     folder.mkdir(parents=True, exist_ok=True)
-    page.locator(".jp-Notebook").first.evaluate("n => n.scrollTo(0, 0)")
+    page.locator(".jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
     page.screenshot(path=folder / f"{name}.png")
     for notebook, text, file_name in CELL_SHOTS:
         if notebook == name:
