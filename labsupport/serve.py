@@ -19,6 +19,7 @@ import signal
 import socketio
 from aiohttp import web
 
+from .guard import close_half_open
 from .servers import HOST, SHUTDOWN_TIMEOUT
 
 
@@ -34,6 +35,7 @@ def load(target):
 def as_app(server):
     """Wrap a socket.io server in an aiohttp app; pass an aiohttp app through."""
     if isinstance(server, socketio.AsyncServer):
+        close_half_open(server)  # guard.py: a session that never connects is closed
         app = web.Application()
         server.attach(app)
         return app

@@ -537,3 +537,28 @@ async def send_without_queue(hub, order):
 def test_ex07_stages(problem, answer, outcome, words):
     got, text = verdict(problem.problem, answer)
     assert (got, words in text) == (outcome, True), text
+
+
+from labsupport.exercises import ex08  # noqa: E402
+
+ratio_right = solution_answer(ex08.q1.problem)
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [(lambda figures, system, key: ____, "not attempted", "____"),
+     (lambda figures, system, key: 1 / ratio_right(figures, system, key), "incorrect",
+      "upside down"),
+     (ratio_right, "correct", "same run")],
+)  # fmt: skip
+def test_ex08_q1_ratio(answer, outcome, words):
+    got, text = verdict(ex08.q1.problem, answer)
+    assert (got, words in text) == (outcome, True), text
+
+
+@pytest.mark.parametrize(
+    "answer, outcome",
+    [(____, "not attempted"), ("a", "incorrect"), ("c", "incorrect"), ("b", "correct")],
+)
+def test_ex08_q2_bottleneck(answer, outcome):
+    assert verdict(ex08.q2.problem, answer)[0] == outcome

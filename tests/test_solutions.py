@@ -11,7 +11,7 @@ from solutions import solution_answer
 
 from labsupport.checks import Exercise, verdict
 
-MODULES = [f"labsupport.exercises.ex0{n}" for n in range(8)]
+MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)]
 
 
 def exercises():

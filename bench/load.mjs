@@ -1,0 +1,81 @@
+// The load client for every system: the official socket.io client (or the ws package
+// for the raw WebSocket), in Node, so that the client is never the bottleneck.
+// Prints {"ready": true} when connected, waits for a line on stdin ("go"), runs, and
+// prints one JSON line with its result and its own CPU time.
+//
+//   node load.mjs latency URL N | inflight URL N WINDOW | broadcast URL CLIENTS COUNT
+//   node load.mjs idle URL CLIENTS | wslatency URL N
+import { io } from "socket.io-client";
+import WebSocket from "ws";
+import { createInterface } from "node:readline";
+
+const [mode, url, a, b] = process.argv.slice(2);
+const say = (what) => console.log(JSON.stringify(what));
+const go = () => new Promise((resolve) => createInterface({ input: process.stdin }).once("line", resolve));
+const connect = () => new Promise((resolve) => {
+  const socket = io(url, { transports: ["websocket"], reconnection: false });
+  socket.on("connect", () => resolve(socket));
+});
+const percentile = (values, p) => values.sort((x, y) => x - y)[Math.floor(values.length * p)];
+const now = () => Number(process.hrtime.bigint()) / 1000; // microseconds
+
+async function latency(n) {
+  const socket = await connect();
+  for (let i = 0; i < 200; i++) await socket.emitWithAck("echo", i); // warm up
+  say({ ready: true }); await go();
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const start = now();
+    await socket.emitWithAck("echo", i);
+    times.push(now() - start);
+  }
+  return { p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
+}
+
+async function inflight(n, window) {
+  const socket = await connect();
+  for (let i = 0; i < 200; i++) await socket.emitWithAck("echo", i);
+  say({ ready: true }); await go();
+  const start = now();
+  let sent = 0;
+  const worker = async () => { while (sent < n) { sent++; await socket.emitWithAck("echo", sent); } };
+  await Promise.all(Array.from({ length: window }, worker));
+  return { messages: n, per_s: n / ((now() - start) / 1e6) };
+}
+
+async function broadcast(clients, count) {
+  const sockets = await Promise.all(Array.from({ length: clients }, connect));
+  await Promise.all(sockets.map((s) => s.emitWithAck("join", "room")));
+  let received = 0;
+  const all = new Promise((resolve) => sockets.forEach((s) => s.on("news", () => {
+    if (++received === clients * count) resolve();
+  })));
+  say({ ready: true }); await go();
+  const start = now();
+  await sockets[0].emitWithAck("blast", { room: "room", count });
+  await all;
+  return { deliveries: clients * count, per_s: (clients * count) / ((now() - start) / 1e6) };
+}
+
+async function idle(clients) {
+  await Promise.all(Array.from({ length: clients }, connect));
+  say({ ready: true }); await go();
+  return { clients };
+}
+
+async function wslatency(n) {
+  const ws = new WebSocket(url + "/ws");
+  await new Promise((resolve) => ws.on("open", resolve));
+  const echo = (text) => new Promise((resolve) => { ws.once("message", resolve); ws.send(text); });
+  for (let i = 0; i < 200; i++) await echo(`${i}`);
+  say({ ready: true }); await go();
+  const times = [];
+  for (let i = 0; i < n; i++) { const start = now(); await echo(`${i}`); times.push(now() - start); }
+  return { p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
+}
+
+const modes = { latency, inflight, broadcast, idle, wslatency };
+const result = await modes[mode](Number(a), Number(b));
+const cpu = process.cpuUsage();
+say({ ...result, client_cpu_s: (cpu.user + cpu.system) / 1e6 });
+process.exit(0);

@@ -1,0 +1,14 @@
+"""``labsupport.serve`` on uvloop, a faster event loop (for standalone server processes).
+
+python bench/serve_uvloop.py systems:tuned --port 0
+"""
+
+import asyncio
+
+import uvloop
+
+from labsupport.serve import main
+
+if __name__ == "__main__":
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    main()

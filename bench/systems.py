@@ -1,0 +1,112 @@
+"""The servers the benchmark compares, as factories for ``python -m labsupport.serve``.
+
+Each socket.io server answers the same three events as ``node_server.mjs``:
+
+- ``echo`` acknowledges with what it was sent (latency, and CPU per message);
+- ``join`` puts the connection in a room, acknowledged;
+- ``blast`` ``{"room", "count"}`` emits ``news`` to the room ``count`` times, then
+  acknowledges (fan-out: the CPU per delivery);
+- ``census`` (Python only) answers how many sessions are open, for the memory test.
+
+``raw_ws`` is a bare aiohttp WebSocket echo: the ceiling with no socket.io at all.
+"""
+
+import gc
+
+import orjson
+import socketio
+from aiohttp import web
+from engineio import packet as eio_packet
+from socketio import packet
+
+
+class OrjsonText:
+    """orjson behind the ``json`` module's names (python-socketio's ``json`` option).
+
+    orjson's ``dumps`` returns bytes; socket.io text packets need str.
+    """
+
+    @staticmethod
+    def dumps(obj, **_options):
+        return orjson.dumps(obj).decode()
+
+    @staticmethod
+    def loads(text, **_options):
+        return orjson.loads(text)
+
+
+class FanOutManager(socketio.AsyncManager):
+    """A manager whose broadcasts send to each recipient in turn, with no task each.
+
+    python-socketio's manager encodes a broadcast once, then starts one asyncio task
+    per recipient and waits for them all. Handing a packet to a connection's send
+    queue never waits for the network, so a plain loop does the same work without
+    creating (and scheduling) hundreds of tasks. Broadcasts with a callback, which
+    need a packet per recipient, are left to python-socketio.
+    """
+
+    async def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None,
+                   to=None, **kwargs):  # fmt: skip
+        if callback is not None or namespace not in self.rooms:
+            return await super().emit(event, data, namespace, room, skip_sid, callback, to,
+                                      **kwargs)  # fmt: skip
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        encoded = self.server.packet_class(packet.EVENT, namespace=namespace,
+                                           data=[event, *args]).encode()  # fmt: skip
+        frames = [eio_packet.Packet(eio_packet.MESSAGE, part)
+                  for part in (encoded if isinstance(encoded, list) else [encoded])]  # fmt: skip
+        for sid, eio_sid in self.get_participants(namespace, to or room):
+            if sid not in skip:
+                for frame in frames:
+                    await self.server._send_eio_packet(eio_sid, frame)
+
+
+def add_handlers(sio):
+    @sio.event
+    async def echo(sid, data):
+        return data
+
+    @sio.event
+    async def join(sid, room):
+        await sio.enter_room(sid, room)
+        return room
+
+    @sio.event
+    async def blast(sid, order):
+        for n in range(order["count"]):
+            await sio.emit("news", n, to=order["room"])
+        return order["count"]
+
+    @sio.event
+    async def census(sid):
+        """Open Engine.IO sessions, after a garbage collection (for the memory test)."""
+        gc.collect()
+        return len(sio.eio.sockets)
+
+    return sio
+
+
+def plain():
+    """python-socketio as it comes: the default JSON module and manager."""
+    return add_handlers(socketio.AsyncServer(async_mode="aiohttp"))
+
+
+def tuned():
+    """The course's recommended configuration: orjson, the fan-out manager; run on uvloop."""
+    sio = socketio.AsyncServer(async_mode="aiohttp", json=OrjsonText,
+                               client_manager=FanOutManager())  # fmt: skip
+    return add_handlers(sio)
+
+
+def raw_ws():
+    async def websocket(request):
+        ws = web.WebSocketResponse(compress=False)
+        await ws.prepare(request)
+        async for message in ws:
+            await ws.send_str(message.data)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", websocket)
+    return app
