@@ -150,7 +150,11 @@ def test_the_service_survives_a_driver_a_vendor_and_the_hub_killed_mid_run(tmp_p
     for event in ("in-transit", "delivered"):
         got = [k for life in lives["flowers"] for k in keys(life.output, event)]
         assert sorted(set(got), key=lambda k: int(k.split("/")[1])) == flowers_orders, event
-        assert keys(acme.output, event) == [f"acme/{n}" for n in range(1, 7)], event
+        # once each; their order depends on which of the two drivers took which order
+        got_acme = keys(acme.output, event)
+        assert sorted(got_acme, key=lambda k: int(k.split("/")[1])) == [
+            f"acme/{n}" for n in range(1, 7)
+        ], event
         for life in lives["flowers"]:  # within one life, each at most once
             assert max(Counter(keys(life.output, event)).values()) == 1
     all_orders = set(flowers_orders) | {f"acme/{n}" for n in range(1, 7)}
