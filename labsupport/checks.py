@@ -55,6 +55,25 @@ class Problem:
             raise NotAttempted(UNTOUCHED)
 
 
+class Choice(Problem):
+    """A question answered with one letter: ``answer`` is right, ``reasons`` say why
+    each wrong letter is wrong, and ``right`` is the note for the right one."""
+
+    answer = "a"
+    reasons = {}
+    right = ""
+
+    def verify(self, answer):
+        self.expect_attempted(answer)
+        answer = str(answer).strip().lower()
+        if answer in self.reasons:
+            raise Incorrect(f"not {answer!r}: {self.reasons[answer]}")
+        if answer != self.answer:
+            letters = sorted([*self.reasons, self.answer])
+            raise Incorrect(f"answer with one letter: {', '.join(map(repr, letters))}.")
+        return self.right
+
+
 def call_handler(handler, *args):
     """Run an ``async def`` handler the learner wrote, on a loop of its own; return its result.
 

@@ -1,7 +1,7 @@
 """Exercises of notebook 05 (the message queue): ``from labsupport.exercises.ex05 import q1``."""
 
 from ..ackqueue import MemoryQueue
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import Choice, Exercise, Incorrect, Problem
 
 
 class HandleReceived(Problem):
@@ -110,7 +110,7 @@ m3 above), and both must be kept.
         return "each message once, first arrival kept."
 
 
-class LostAck(Problem):
+class LostAck(Choice):
     title = "q3, a lost acknowledgement"
     hints = ("Section 4: what does the hub do with a message it has no acknowledgement for?",)
     solution = """
@@ -126,14 +126,8 @@ id and drops the copy. That is at-least-once delivery plus deduplication.
         "c": "a hub that deleted unacknowledged messages would be at-most-once again.",
     }
 
-    def verify(self, answer):
-        self.expect_attempted(answer)
-        answer = str(answer).strip().lower()
-        if answer in self.reasons:
-            raise Incorrect(f"not {answer!r}: {self.reasons[answer]}")
-        if answer != "b":
-            raise Incorrect("answer with one letter: 'a', 'b' or 'c'.")
-        return "kept, sent again, and recognised as a duplicate."
+    answer = "b"
+    right = "kept, sent again, and recognised as a duplicate."
 
 
 q1 = Exercise(HandleReceived())

@@ -1,6 +1,6 @@
 """Exercises of notebook 08 (measuring): ``from labsupport.exercises.ex08 import q1``."""
 
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import Choice, Exercise, Incorrect, Problem
 
 
 class Ratio(Problem):
@@ -40,7 +40,7 @@ the moment add to both: a busier machine slows both, and the ratio stays put.
         return "system over baseline, both from the same run."
 
 
-class Bottleneck(Problem):
+class Bottleneck(Choice):
     title = "q2, is the load client the bottleneck?"
     hints = ("Section 3: what does a busy share near 100% of one core mean for the client?",)
     solution = """
@@ -55,14 +55,8 @@ its own limit, not the server's. CPU per message, measured on the server, stays 
         "c": "the client's own CPU time is exactly the evidence: it was measured.",
     }
 
-    def verify(self, answer):
-        self.expect_attempted(answer)
-        answer = str(answer).strip().lower()
-        if answer in self.reasons:
-            raise Incorrect(f"not {answer!r}: {self.reasons[answer]}")
-        if answer != "b":
-            raise Incorrect("answer with one letter: 'a', 'b' or 'c'.")
-        return "throughput then measures the client; CPU per message still measures the server."
+    answer = "b"
+    right = "throughput then measures the client; CPU per message still measures the server."
 
 
 q1 = Exercise(Ratio())
