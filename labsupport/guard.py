@@ -23,6 +23,8 @@ CONNECT_TIMEOUT = 10  # seconds; a real client sends CONNECT within milliseconds
 def close_half_open(sio, timeout=CONNECT_TIMEOUT):
     """Make ``sio`` (an ``AsyncServer``) close sessions that connect to no namespace."""
     opened = sio.eio.handlers["connect"]  # python-socketio's own Engine.IO handler
+    if getattr(opened, "guards_half_open", False):
+        return sio  # guarded already (a hub served by serve.py, say)
     new_sessions = {}  # eio_sid -> when it opened (time.monotonic())
     sweeper = None
 
@@ -35,6 +37,7 @@ def close_half_open(sio, timeout=CONNECT_TIMEOUT):
             sweeper = loop.create_task(_sweep(sio, new_sessions, timeout))
         return result
 
+    on_session.guards_half_open = True
     sio.eio.on("connect", on_session)
     return sio
 

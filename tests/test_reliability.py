@@ -192,3 +192,12 @@ def blocks_once_all_have_left(server, timeout=20):
     left = census["sessions"] - 1
     assert left == 0, f"{left} closed sessions still in memory after {timeout} s"
     return census["blocks"]
+
+
+def test_the_guard_is_added_once_however_often_it_is_applied():
+    from labsupport.guard import close_half_open
+
+    hub = QueueHub(MemoryQueue())  # the hub guards its server already
+    handler = hub.sio.eio.handlers["connect"]
+    close_half_open(hub.sio)  # as serve.py would
+    assert hub.sio.eio.handlers["connect"] is handler
