@@ -1,7 +1,10 @@
-"""Every notebook survives Run All, and a second run in the same kernel.
+"""Every notebook survives a second run in the same kernel, and a closed kernel leaves
+nothing running.
 
-nbval (run by the same pytest command) checks each output against the committed
-one; these tests check what a learner does in JupyterLab that nbval does not.
+nbval (run by the same pytest command) checks each output against the committed one;
+``test_jupyterlab.py`` presses Run All in a real JupyterLab. The learner's copy of
+notebook 07 differs from the solved one only in its four stage cells, so it is not run
+twice here.
 """
 
 import os
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 from kernel_run import NOTEBOOKS, code_cells, kernel, problems, replies, send
 
-ids = [path.stem for path in NOTEBOOKS]
+TWICE = [path for path in NOTEBOOKS if not path.stem.endswith("_starter")]
 
 
 COURSE_PROGRAMS = ("labsupport.serve", "labsupport-chromium", "redis-server")
@@ -38,16 +41,7 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebooks found in notebooks/"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
-def test_run_all_sends_every_cell_at_once(path):
-    cells = code_cells(path)
-    with kernel(path.parent) as client:
-        contents = replies(client, send(client, cells))
-    assert problems(cells, contents) == []
-    assert course_processes() == [], "a server process outlived its kernel"
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+@pytest.mark.parametrize("path", TWICE, ids=[path.stem for path in TWICE])
 def test_whole_notebook_runs_twice_in_one_kernel(path):
     cells = code_cells(path)
     with kernel(path.parent) as client:
