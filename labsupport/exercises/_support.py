@@ -4,6 +4,7 @@ import inspect
 
 import socketio
 
+from ..checks import UNTOUCHED, NotAttempted
 from ..servers import serve_socketio
 
 
@@ -30,3 +31,14 @@ def untouched(function):
         return "____" in inspect.getsource(function)
     except (OSError, TypeError):  # source not available: judge by behaviour alone
         return False
+
+
+def expect_written(problem, function):
+    """Raise ``NotAttempted`` if ``function`` is ``____`` or still has a ``____`` inside.
+
+    For answers whose blanks are arguments or statements (``client_manager=____``):
+    calling them would fail with a confusing error instead of "not attempted".
+    """
+    problem.expect_attempted(function)
+    if untouched(function):
+        raise NotAttempted(UNTOUCHED)

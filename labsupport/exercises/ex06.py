@@ -10,9 +10,9 @@ import redis
 import socketio
 
 from .. import redis_server
-from ..checks import UNTOUCHED, Choice, Exercise, Incorrect, NotAttempted, Problem
+from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem
 from ..servers import serve_socketio
-from ._support import drain, untouched
+from ._support import drain, expect_written
 
 ORDER = {"store": "1-206-flowers", "orderId": 7}
 
@@ -59,9 +59,7 @@ Redis, and every server, B included, delivers it to its own members of that room
 """
 
     def verify(self, make_server):
-        self.expect_attempted(make_server)
-        if untouched(make_server):  # a ____ inside the function, not just its result
-            raise NotAttempted(UNTOUCHED)
+        expect_written(self, make_server)  # a ____ inside the function, not just its result
         with _fresh_redis() as url:
             return self._check_servers(make_server, url)
 
@@ -134,9 +132,7 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
 """
 
     def verify(self, recover):
-        self.expect_attempted(recover)
-        if untouched(recover):
-            raise NotAttempted(UNTOUCHED)
+        expect_written(self, recover)
         with _fresh_redis() as url:
             return self._check_recover(recover, redis.Redis.from_url(url, decode_responses=True))
 
