@@ -4,7 +4,7 @@
 // prints one JSON line with its result and its own CPU time.
 //
 //   node load.mjs latency URL N | inflight URL N WINDOW | broadcast URL CLIENTS COUNT
-//   node load.mjs idle URL CLIENTS | wslatency URL N
+//   node load.mjs idle URL CLIENTS | wslatency URL N | pump URL COUNT WINDOW
 import { io } from "socket.io-client";
 import WebSocket from "ws";
 import { createInterface } from "node:readline";
@@ -74,7 +74,26 @@ async function wslatency(n) {
   return { p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
 }
 
-const modes = { latency, inflight, broadcast, idle, wslatency };
+// The server sends COUNT messages, WINDOW unacknowledged at most (queue_systems.py).
+// A message with a callback is acknowledged by calling it; a queue's message (an object
+// with a messageId) by emitting "received", as notebook 05's clients do.
+async function pump(count, window) {
+  const socket = await new Promise((resolve) => {
+    const s = io(url, { transports: ["websocket"], reconnection: false, auth: { clientId: "bench" } });
+    s.on("connect", () => resolve(s));
+  });
+  socket.on("m", (message, ack) => {
+    if (typeof ack === "function") ack();
+    else socket.emit("received", { clientId: message.clientId, event: "m", messageId: message.messageId });
+  });
+  const pumped = (n) => new Promise((resolve) => { socket.once("pumped", resolve); socket.emit("pump_to_me", { count: n, window }); });
+  await pumped(200); // warm up
+  say({ ready: true }); await go();
+  const seconds = await pumped(count);
+  return { messages: count, per_s: count / seconds };
+}
+
+const modes = { latency, inflight, broadcast, idle, wslatency, pump };
 const result = await modes[mode](Number(a), Number(b));
 const cpu = process.cpuUsage();
 say({ ...result, client_cpu_s: (cpu.user + cpu.system) / 1e6 });

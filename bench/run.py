@@ -42,9 +42,11 @@ SYSTEMS = {  # name: the command that serves it
 }  # fmt: skip
 SIZES = {
     "full": {"latency": 2000, "inflight": 20000, "window": 100, "clients": 100, "count": 200,
-             "idle": 200, "fanout": (10, 100, 500), "deliveries": 20000, "queue": 3000},
+             "idle": 200, "fanout": (10, 100, 500), "deliveries": 20000, "queue": 3000,
+             "pumped": 5000},
     "quick": {"latency": 300, "inflight": 3000, "window": 100, "clients": 50, "count": 40,
-              "idle": 50, "fanout": (10, 50, 100), "deliveries": 2000, "queue": 500},
+              "idle": 50, "fanout": (10, 50, 100), "deliveries": 2000, "queue": 500,
+             "pumped": 1000},
 }  # fmt: skip
 
 
@@ -155,6 +157,37 @@ def queue_rates(count):
     return rates
 
 
+QUEUE_SYSTEMS = {  # name: the factory in queue_systems.py
+    "bare emit-with-ack": "bare",
+    "queue in memory": "memory",
+    "queue on SQLite, FULL": "sqlite",
+    "queue on SQLite, FULL, batched": "sqlite_batched",
+    "queue on Redis Streams, fsync always": "redis",
+}
+
+
+def queue_end_to_end(count, window=100, rounds_=3):
+    """Messages per second from publish to acknowledgement, over socket.io, against a
+    bare emit-with-ack (``queue_systems.py``); medians of rounds in alternating order."""
+    synced = redis_server.start("bench:redis-queue")
+    env = {"PYTHONPATH": str(BENCH), "QUEUE_REDIS": synced.url}
+    seen = {name: [] for name in QUEUE_SYSTEMS}
+    names = list(QUEUE_SYSTEMS)
+    try:
+        for number in range(rounds_):
+            for name in names if number % 2 == 0 else reversed(names):
+                argv = [sys.executable, str(BENCH / "serve_uvloop.py"),
+                        f"queue_systems:{QUEUE_SYSTEMS[name]}", "--port", "0"]  # fmt: skip
+                server = processes.start_process(f"bench:{name}", argv, env=env)
+                try:
+                    seen[name].append(load(server, "pump", count, window)["per_s"])
+                finally:
+                    server.stop()
+    finally:
+        synced.stop()
+    return {name: statistics.median(rates) for name, rates in seen.items()}
+
+
 def notebook_seconds():
     """How long each notebook takes to run top to bottom (nbconvert, a fresh kernel)."""
     times = {}
@@ -168,7 +201,7 @@ def notebook_seconds():
     return times
 
 
-def report(figures, fans, rates, notebooks):
+def report(figures, fans, rates, pumped, notebooks):
     node = figures["Node socket.io"]
     rows = [("emit-with-ack p50, 1 client", "latency_us", "µs"),
             ("server CPU per message, 100 acks in flight", "cpu_per_message_us", "µs"),
@@ -195,6 +228,12 @@ def report(figures, fans, rates, notebooks):
     baseline = rates["memory"]
     for name, rate in rates.items():
         print(f"  {name:28} {rate:9,.0f}   ({baseline / rate:.1f}× the time of memory)")
+    if pumped:
+        print("\nqueue end to end over socket.io (publish, send, acknowledge), 100 in flight,"
+              " messages per second:")  # fmt: skip
+        bare = pumped["bare emit-with-ack"]
+        for name, rate in pumped.items():
+            print(f"  {name:38} {rate:7,.0f}   ({bare / rate:.2f}× the time of bare)")
     if notebooks:
         print("\nnotebooks, run top to bottom in a fresh kernel (s):")
         for name, seconds in notebooks.items():
@@ -214,6 +253,7 @@ def main(argv=None):
         figures = rounds(list(SYSTEMS), size, args.rounds)
         fans = fan_out(["python-socketio, course", "Node socket.io"], size)
         rates = queue_rates(size["queue"])
+        pumped = {} if args.quick else queue_end_to_end(size["pumped"], rounds_=args.rounds)
         notebooks = {} if args.no_notebooks or args.quick else notebook_seconds()
     finally:
         registry.stop_all()
@@ -221,7 +261,7 @@ def main(argv=None):
         f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python "
         f"{sys.version.split()[0]}, medians of {args.rounds} rounds\n"
     )
-    report(figures, fans, rates, notebooks)
+    report(figures, fans, rates, pumped, notebooks)
     print(f"\nthe whole benchmark took {time.perf_counter() - started:.0f} s")
 
 

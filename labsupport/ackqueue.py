@@ -27,6 +27,7 @@ import json
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 
@@ -108,6 +109,11 @@ class BaseQueue:
         with self.lock:
             return self._dead()
 
+    batched = False  # SqliteQueue(batched=True) waits for commit() to make changes durable
+
+    def commit(self):
+        """Make every change so far durable. Here there is nothing to do: each change is."""
+
     def _live(self, client_id, event, after):
         """Held messages after ``after``, with the expired ones moved to the dead letters."""
         live = []
@@ -171,6 +177,11 @@ class SqliteQueue(BaseQueue):
     ``synchronous="FULL"`` waits until the disk has the data (safe against a power cut
     too); ``"NORMAL"`` only until the operating system has it (safe against ``kill -9``
     of this process, and faster). WAL mode lets readers and the writer work at once.
+
+    ``batched=True`` trades that "before it is reported" for speed: changes pile up in
+    one open transaction until ``commit()``, which makes them all durable with one disk
+    sync. Whoever reports a message as stored must call ``commit()`` first (the hub's
+    ``GroupCommit`` does, for every publish of the same moment at once).
     """
 
     SCHEMA = """
@@ -184,25 +195,52 @@ class SqliteQueue(BaseQueue):
         created REAL, deliveries INTEGER, reason TEXT);
     """
 
-    def __init__(self, path, synchronous="FULL", **limits):
+    def __init__(self, path, synchronous="FULL", batched=False, **limits):
         super().__init__(**limits)
+        self.batched = batched
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.executescript(self.SCHEMA)
 
+    def commit(self):
+        """Make the changes made since the last commit durable (batched queues)."""
+        with self.lock:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+
     def close(self):
+        self.commit()
         self.db.close()
+
+    @contextmanager
+    def _writing(self):
+        """The writes inside happen together or not at all (a SQLite savepoint).
+
+        Unbatched, they are committed on the way out. Batched, they join the open
+        transaction, which ``commit()`` ends.
+        """
+        if self.batched and not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        self.db.execute("SAVEPOINT change")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO change")
+            raise
+        finally:
+            self.db.execute("RELEASE change")
 
     def _row(self, row):
         offset, client_id, event, payload, created, deliveries = row
         return Message(offset, client_id, event, json.loads(payload), created, deliveries)
 
     def _insert(self, client_id, event, payload, created):
-        cursor = self.db.execute(
-            "INSERT INTO messages (client_id, event, payload, created) VALUES (?, ?, ?, ?)",
-            (client_id, event, json.dumps(payload), created),
-        )
+        with self._writing():
+            cursor = self.db.execute(
+                "INSERT INTO messages (client_id, event, payload, created) VALUES (?, ?, ?, ?)",
+                (client_id, event, json.dumps(payload), created),
+            )
         return Message(cursor.lastrowid, client_id, event, payload, created)
 
     def _count(self, client_id, event):
@@ -218,19 +256,20 @@ class SqliteQueue(BaseQueue):
         return [self._row(row) for row in rows]
 
     def _delete(self, client_id, event, offset):
-        cursor = self.db.execute(
-            "DELETE FROM messages WHERE offset = ? AND client_id = ? AND event = ?",
-            (offset, client_id, event),
-        )
+        with self._writing():
+            cursor = self.db.execute(
+                "DELETE FROM messages WHERE offset = ? AND client_id = ? AND event = ?",
+                (offset, client_id, event),
+            )
         return cursor.rowcount == 1
 
     def _set_deliveries(self, message):
-        self.db.execute("UPDATE messages SET deliveries = ? WHERE offset = ?",
-                        (message.deliveries, message.offset))  # fmt: skip
+        with self._writing():
+            self.db.execute("UPDATE messages SET deliveries = ? WHERE offset = ?",
+                            (message.deliveries, message.offset))  # fmt: skip
 
     def _bury(self, message, reason):
-        with self.db:  # one transaction: never in both tables, never in neither
-            self.db.execute("BEGIN")
+        with self._writing():  # together: never in both tables, never in neither
             self.db.execute("DELETE FROM messages WHERE offset = ?", (message.offset,))
             self.db.execute(
                 "INSERT INTO dead VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -13,26 +13,28 @@ from labsupport.ackqueue import MemoryQueue, QueueFull, SqliteQueue
 from labsupport.streams_queue import StreamsQueue
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-batched", "redis"])
 def make(request, tmp_path):
-    """The three backends, held to the same rules (Redis Streams has no ``ttl``)."""
+    """The backends, held to the same rules (Redis Streams has no ``ttl``)."""
 
     def make_queue(**limits):
         if request.param == "memory":
             return MemoryQueue(**limits)
-        if request.param == "sqlite":
-            return SqliteQueue(tmp_path / "queue.db", **limits)
+        if request.param.startswith("sqlite"):
+            batched = request.param == "sqlite-batched"
+            return SqliteQueue(tmp_path / "queue.db", batched=batched, **limits)
         return StreamsQueue(request.getfixturevalue("redis_url"), **limits)
 
     return make_queue
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-batched"])
 def make_with_clock(request, tmp_path):
     def make_queue(**limits):
         if request.param == "memory":
             return MemoryQueue(**limits)
-        return SqliteQueue(tmp_path / "queue.db", **limits)
+        batched = request.param == "sqlite-batched"
+        return SqliteQueue(tmp_path / "queue.db", batched=batched, **limits)
 
     return make_queue
 
@@ -110,6 +112,29 @@ def test_sqlite_keeps_everything_across_a_reopen(tmp_path):
     again = SqliteQueue(tmp_path / "q.db")
     assert [m.payload for m in again.pending("c", "e")] == [{"n": 1}, {"n": 2}]
     assert again.enqueue("c", "e", "next").offset == 4  # offsets are never reused
+
+
+def test_a_batched_queue_makes_its_changes_durable_at_commit_all_together(tmp_path):
+    queue = SqliteQueue(tmp_path / "q.db", batched=True)
+    elsewhere = SqliteQueue(tmp_path / "q.db")  # another connection: sees only commits
+    first = queue.enqueue("c", "e", 1)
+    queue.enqueue("c", "e", 2)
+    queue.ack("c", "e", first.message_id)
+    assert [m.payload for m in queue.pending("c", "e")] == [2]  # its own changes, at once
+    assert elsewhere.pending("c", "e") == []  # not on disk yet: a crash now loses them
+    queue.commit()
+    assert [m.payload for m in elsewhere.pending("c", "e")] == [2]
+
+
+def test_a_failed_change_in_a_batch_leaves_the_rest_of_the_batch(tmp_path):
+    queue = SqliteQueue(tmp_path / "q.db", batched=True)
+    kept = queue.enqueue("c", "e", "kept")
+    with pytest.raises(TypeError):
+        queue.enqueue("c", "e", object())  # not JSON: this change alone is undone
+    queue.commit()
+    assert [m.message_id for m in SqliteQueue(tmp_path / "q.db").pending("c", "e")] == [
+        kept.message_id
+    ]
 
 
 WRITER = """

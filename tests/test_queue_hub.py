@@ -1,5 +1,6 @@
 """labsupport.queue_hub and queue_client: the contract, bad input, and kill -9 mid-stream."""
 
+import asyncio
 import tempfile
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import socketio
 from aiohttp import web
 
 from labsupport import faults, processes, servers
-from labsupport.ackqueue import MemoryQueue
+from labsupport.ackqueue import MemoryQueue, SqliteQueue
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
 
@@ -104,6 +105,33 @@ def test_a_client_that_never_acks_gets_duplicates_and_drops_them(hub):
     client.rejoin()
     client.sync()
     assert (len(client.log), client.duplicates) == (3, 3)
+
+
+def test_group_commit_stores_each_publish_before_it_returns_with_fewer_commits(tmp_path):
+    class CountedQueue(SqliteQueue):
+        commits = 0
+
+        def commit(self):
+            self.commits += 1
+            super().commit()
+
+    queue = CountedQueue(tmp_path / "q.db", batched=True)
+    hub = QueueHub(queue)
+    elsewhere = SqliteQueue(tmp_path / "q.db")  # sees only what is committed
+    durable_when_returned = []
+
+    async def publish(n):
+        message = await hub.publish("c", "e", n)
+        stored = {m.message_id for m in elsewhere.pending("c", "e")}
+        durable_when_returned.append(message.message_id in stored)
+
+    async def publish_many():
+        await asyncio.gather(*(publish(n) for n in range(50)))
+
+    asyncio.run(publish_many())
+    assert durable_when_returned == [True] * 50
+    assert 1 <= queue.commits < 50  # the publishes of the same moment shared commits
+    print(f"\n50 publishes, {queue.commits} commits")
 
 
 def test_kill_9_of_a_durable_hub_mid_stream_of_10000_loses_nothing():
