@@ -48,7 +48,7 @@ def _await_reply(sock, expected, deadline):
     return False
 
 
-def ping(port, count=10, timeout=0.1):
+def ping(port, count=10, timeout=0.05):
     """Ping the echo server at ``127.0.0.1:port`` ``count`` times; return a ``PingReport``."""
     report = PingReport(sent=count)
     with _udp_socket(timeout) as sock:
@@ -61,7 +61,7 @@ def ping(port, count=10, timeout=0.1):
     return report
 
 
-def send_reliably(port, messages, timeout=0.1, max_tries=50):
+def send_reliably(port, messages, timeout=0.05, max_tries=50):
     """Send each message until the server acknowledges it; return the tries per message.
 
     The server must answer ``b"ack <n>"`` to a datagram ``b"<n> <text>"``.

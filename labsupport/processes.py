@@ -116,11 +116,17 @@ class ServerProcess:
             self.proc.kill()
         return self.proc.wait()
 
+    def ask_to_stop(self):
+        """Send SIGTERM and return at once (``registry.stop_all`` asks every process first,
+        so that they shut down side by side, then waits for each with ``stop()``)."""
+        if self.alive:
+            self.proc.terminate()
+
     def stop(self, timeout=3):
         """Ask politely (SIGTERM), then ``kill()`` if it has not exited in ``timeout`` s."""
         registry.forget(self.name, self)
         if self.alive:
-            self.proc.terminate()
+            self.ask_to_stop()
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:

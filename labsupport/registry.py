@@ -53,6 +53,9 @@ def stop_all():
     with _lock:
         things = list(_running.values())
         _running.clear()
+    for thing in reversed(things):  # processes: all asked at once, then waited for below
+        if hasattr(thing, "ask_to_stop"):
+            thing.ask_to_stop()
     for thing in reversed(things):  # newest first: clients of a server stop before it
         thing.stop()
     return [thing.name for thing in things]
