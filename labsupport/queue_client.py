@@ -44,15 +44,19 @@ class QueueClient:
     def _handler(self, event):
         async def on_message(message):
             self.acks_in_flight += 1
-            if message["messageId"] in self.seen:
-                self.duplicates += 1
-            else:
-                self.seen.add(message["messageId"])
-                self.log.append((event, message["payload"]))
-            if self.acknowledge:
-                ack = {k: message[k] for k in ("clientId", "event", "messageId")}
-                await self.sio.emit("received", ack)
-            self.acks_in_flight -= 1
+            try:
+                if message["messageId"] in self.seen:
+                    self.duplicates += 1
+                else:
+                    self.seen.add(message["messageId"])
+                    self.log.append((event, message["payload"]))
+                if self.acknowledge:
+                    ack = {k: message[k] for k in ("clientId", "event", "messageId")}
+                    await self.sio.emit("received", ack)
+            except socketio.exceptions.BadNamespaceError:
+                pass  # disconnected before the ack went out: the hub keeps it, sends it again
+            finally:
+                self.acks_in_flight -= 1
 
         return on_message
 
@@ -61,7 +65,7 @@ class QueueClient:
 
     async def _get_all(self):
         for event in self.events:
-            await self.sio.call("getAll", {"clientId": self.name, "event": event}, timeout=10)
+            await self.sio.call("getAll", {"clientId": self.name, "event": event}, timeout=60)
         self.caught_up.set()
 
     def connect(self, url):
@@ -71,12 +75,12 @@ class QueueClient:
         self.rejoin()
         return self
 
-    def rejoin(self):
+    def rejoin(self, timeout=5):
         """Connect (again, after ``drop()``) with the same client id, and catch up."""
         auth = {"clientId": self.name}
         self.caught_up.clear()
         self.background.run(self.sio.connect(self.url, auth=auth, wait_timeout=5))
-        if not self.caught_up.wait(5):  # what was missed has arrived: now we are current
+        if not self.caught_up.wait(timeout):  # what was missed has arrived: we are current
             raise TimeoutError(f"{self.name}: the catch-up after connecting did not finish")
 
     def sync(self, timeout=5):
@@ -107,7 +111,7 @@ class QueueClient:
         self.caught_up.clear()
         self.background.run(self.sio.disconnect())
 
-    def move_to(self, url):
+    def move_to(self, url, timeout=5):
         """Give up on this server (dead, say) and connect to the one at ``url``, then catch up.
 
         ``shutdown`` also stops python-socketio's reconnection attempts to the old URL.
@@ -116,7 +120,7 @@ class QueueClient:
         self.caught_up.clear()
         self.background.run(self.sio.shutdown())
         self.url = url
-        self.rejoin()
+        self.rejoin(timeout)
 
     @property
     def connected(self):

@@ -1,15 +1,13 @@
 """labsupport.queue_hub and queue_client: the contract, bad input, and kill -9 mid-stream."""
 
 import asyncio
-import tempfile
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
 from aiohttp import web
 
-from labsupport import faults, processes, servers
+from labsupport import faults, servers
 from labsupport.ackqueue import MemoryQueue, SqliteQueue
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
@@ -132,38 +130,3 @@ def test_group_commit_stores_each_publish_before_it_returns_with_fewer_commits(t
     assert durable_when_returned == [True] * 50
     assert 1 <= queue.commits < 50  # the publishes of the same moment shared commits
     print(f"\n50 publishes, {queue.commits} commits")
-
-
-def test_kill_9_of_a_durable_hub_mid_stream_of_10000_loses_nothing():
-    env = {"QUEUE_DB": str(Path(tempfile.mkdtemp()) / "q.db"), "QUEUE_SYNC": "NORMAL"}
-    target = "labsupport.queue_hub:from_environment"
-    hub = processes.start_python_server("durable-hub", target, env=env)
-    client = QueueClient("survivor", ["news"]).connect(hub.url)
-    session = requests.Session()
-    sent = []
-
-    def publish(n):
-        body = {"clientId": "survivor", "event": "news", "payload": n}
-        session.post(f"{hub.url}/publish", json=body, timeout=5).raise_for_status()
-        sent.append(n)
-
-    try:
-        for n in range(5000):
-            publish(n)
-        port = hub.port
-        assert hub.kill() == -9  # while the client is still receiving and acknowledging
-        hub = processes.start_python_server("durable-hub", target, port, env=env)
-        session = requests.Session()
-        for n in range(5000, 10_000):
-            publish(n)
-        client.sync(timeout=30)  # the automatic reconnection, its catch-up, and the rest
-        got = [payload for _, payload in client.log]
-        # Every message once. (Not always in the sent order: the catch-up after the
-        # restart and new live messages can interleave; a client that needs order
-        # sorts by offset.)
-        assert sent == list(range(10_000))
-        assert sorted(got) == sent
-        print(f"\nsent 10000, delivered {len(got)}, duplicates removed {client.duplicates}, lost 0")
-    finally:
-        client.stop()
-        servers.stop_all()
