@@ -73,18 +73,19 @@ def test_the_hub_killed_mid_stream(storage, tmp_path):
     env = {} if storage == "memory" else {"QUEUE_DB": str(tmp_path / "q.db"), "QUEUE_BATCH": "1"}
     hub = processes.start_python_server("hub", HUB, env=env)
     reader = QueueClient("reader", ["news"]).connect(hub.url)
-    sent = publish_all(hub.url, range(0, 2500))  # the reader is busy with these...
-    reader.drop()  # ...and goes offline: the next 2,500 wait in the hub's queue
+    sent = publish_all(hub.url, range(0, 2500))
+    reader.sync(timeout=60)  # these are delivered and acknowledged...
+    reader.drop()  # ...then the reader goes offline: the next 2,500 wait in the hub's queue
     sent += publish_all(hub.url, range(2500, 5000))
     port = hub.port
     assert hub.kill() == -9
     hub = processes.start_python_server("hub", HUB, port, env=env)
     reader.rejoin()
     sent += publish_all(hub.url, range(5000, COUNT))
-    reader.sync(timeout=30)
+    reader.sync(timeout=60)
     lost = outcome(f"hub kill -9, queue in {storage}", sent, reader)
     if storage == "memory":  # what the killed process held is gone, and nothing else
-        assert set(range(2500, 5000)) <= lost <= set(range(5000))
+        assert lost == set(range(2500, 5000))
     else:
         assert lost == set()
 
@@ -103,7 +104,7 @@ def test_the_client_dropped_and_back_at_random_moments(tmp_path):
             reader.rejoin()
     if not reader.connected:
         reader.rejoin()
-    reader.sync(timeout=30)
+    reader.sync(timeout=60)
     assert outcome(f"client dropped {drops} times", sent, reader) == set()
     assert drops >= 10
 
@@ -120,7 +121,7 @@ def test_redis_killed_and_restarted_mid_stream():
     sent += publish_all(hub.url, range(COUNT // 2, COUNT))
     reader.drop()  # acknowledgements sent while Redis was down were refused: catch up
     reader.rejoin()
-    reader.sync(timeout=30)
+    reader.sync(timeout=60)
     assert outcome("Redis kill -9 and restart", sent, reader) == set()
     assert redis.Redis.from_url(own.url).xlen("queue:reader:news") == 0
 
@@ -132,7 +133,7 @@ def test_a_hub_killed_between_delivery_and_acknowledgement(redis_url):
     reader.drop()
     sent = publish_all(hub_b.url, range(COUNT))  # nobody online: all wait in Redis
     reader.rejoin(timeout=60)  # hub A's catch-up hands them all out; the reader never acks
-    reader.sync(timeout=30)
+    reader.sync(timeout=60)
     db = redis.Redis.from_url(redis_url, decode_responses=True)
     owners = db.xpending("queue:reader:news", GROUP)["consumers"]
     assert owners == [{"name": f"hub-{hub_a.pid}", "pending": COUNT}]
@@ -140,7 +141,7 @@ def test_a_hub_killed_between_delivery_and_acknowledgement(redis_url):
     hub_a.kill()  # the consumer dies holding 10,000 unacknowledged deliveries
     reader.acknowledge = True
     reader.move_to(hub_b.url, timeout=60)  # hub B claims them (XAUTOCLAIM) and sends them again
-    reader.sync(timeout=30)
+    reader.sync(timeout=60)
     assert outcome("hub kill -9 between delivery and ack", sent, reader) == set()
     assert reader.duplicates == COUNT  # every one came twice, and was kept once
     assert db.xpending("queue:reader:news", GROUP)["pending"] == 0
