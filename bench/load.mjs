@@ -1,19 +1,27 @@
 // The load client for every system: the official socket.io client (or the ws package
 // for the raw WebSocket), in Node, so that the client is never the bottleneck.
-// Prints {"ready": true} when connected, waits for a line on stdin ("go"), runs, and
-// prints one JSON line with its result and its own CPU time.
 //
-//   node load.mjs latency URL N | inflight URL N WINDOW | broadcast URL CLIENTS COUNT
-//   node load.mjs idle URL CLIENTS | wslatency URL N | pump URL COUNT WINDOW
+//   node load.mjs URL
+//
+// One process serves one server for as many measurements as asked. It reads a command
+// per line on stdin (latency N | inflight N WINDOW | broadcast CLIENTS COUNT |
+// idle CLIENTS | wslatency N | pump COUNT WINDOW), prepares (connects, warms up),
+// prints {"ready": true}, waits for a line "go", runs, prints one JSON line with its
+// result and the CPU time it used while running, and closes that command's connections.
 import { io } from "socket.io-client";
 import WebSocket from "ws";
 import { createInterface } from "node:readline";
 
-const [mode, url, a, b] = process.argv.slice(2);
+const [url] = process.argv.slice(2);
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const next = async () => (await lines.next()).value;
+let started = process.cpuUsage(); // when the last "go" came
+let opened = []; // this command's connections, closed once it is done
 const say = (what) => console.log(JSON.stringify(what));
-const go = () => new Promise((resolve) => createInterface({ input: process.stdin }).once("line", resolve));
-const connect = () => new Promise((resolve) => {
-  const socket = io(url, { transports: ["websocket"], reconnection: false });
+const go = async () => { await next(); started = process.cpuUsage(); };
+const connect = (auth) => new Promise((resolve) => {
+  const socket = io(url, { transports: ["websocket"], reconnection: false, forceNew: true, auth });
+  opened.push(socket);
   socket.on("connect", () => resolve(socket));
 });
 const percentile = (values, p) => values.sort((x, y) => x - y)[Math.floor(values.length * p)];
@@ -65,6 +73,7 @@ async function idle(clients) {
 
 async function wslatency(n) {
   const ws = new WebSocket(url + "/ws");
+  opened.push(ws);
   await new Promise((resolve) => ws.on("open", resolve));
   const echo = (text) => new Promise((resolve) => { ws.once("message", resolve); ws.send(text); });
   for (let i = 0; i < 200; i++) await echo(`${i}`);
@@ -78,10 +87,7 @@ async function wslatency(n) {
 // A message with a callback is acknowledged by calling it; a queue's message (an object
 // with a messageId) by emitting "received", as notebook 05's clients do.
 async function pump(count, window) {
-  const socket = await new Promise((resolve) => {
-    const s = io(url, { transports: ["websocket"], reconnection: false, auth: { clientId: "bench" } });
-    s.on("connect", () => resolve(s));
-  });
+  const socket = await connect({ clientId: "bench" });
   socket.on("m", (message, ack) => {
     if (typeof ack === "function") ack();
     else socket.emit("received", { clientId: message.clientId, event: "m", messageId: message.messageId });
@@ -94,7 +100,12 @@ async function pump(count, window) {
 }
 
 const modes = { latency, inflight, broadcast, idle, wslatency, pump };
-const result = await modes[mode](Number(a), Number(b));
-const cpu = process.cpuUsage();
-say({ ...result, client_cpu_s: (cpu.user + cpu.system) / 1e6 });
+for (let line = await next(); line !== undefined; line = await next()) {
+  const [mode, a, b] = line.split(" ");
+  const result = await modes[mode](Number(a), Number(b));
+  const cpu = process.cpuUsage(started);
+  say({ ...result, client_cpu_s: (cpu.user + cpu.system) / 1e6 });
+  for (const connection of opened) connection.close();
+  opened = [];
+}
 process.exit(0);

@@ -44,14 +44,18 @@ SIZES = {
     "full": {"latency": 2000, "inflight": 20000, "window": 100, "clients": 100, "count": 200,
              "idle": 200, "fanout": (10, 100, 500), "deliveries": 20000, "queue": 3000,
              "pumped": 5000},
-    "quick": {"latency": 200, "inflight": 1000, "window": 100, "clients": 50, "count": 40,
-              "idle": 0, "fanout": (10, 50, 100), "deliveries": 600, "queue": 300,
-             "pumped": 1000},
+    "quick": {"latency": 200, "inflight": 2000, "window": 100, "clients": 50, "count": 100,
+              "idle": 0, "fanout": (10, 50, 100), "deliveries": 6000, "queue": 300,
+              "pumped": 1000},
 }  # fmt: skip
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of process ``pid`` so far, in seconds."""
+    """User + system CPU time of process ``pid`` so far, in seconds.
+
+    Linux counts it in clock ticks (``TICK`` a second, usually 100), so a measurement
+    must use many ticks of CPU time to be precise: ``SIZES`` are chosen for that.
+    """
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
@@ -68,41 +72,72 @@ def start(name):
     return processes.start_process(f"bench:{name}", SYSTEMS[name], env=env)
 
 
+class LoadClient:
+    """One ``load.mjs`` process against ``server``, for as many measurements as needed.
+
+    ``run(mode, *args)`` returns the client's result plus the server's CPU time during
+    the measured part and its memory just before it.
+    """
+
+    def __init__(self, server):
+        self.server = server
+        self.node = subprocess.Popen(["node", str(LOAD), server.url], cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+
+    def _tell(self, line):
+        self.node.stdin.write(line + "\n")
+        self.node.stdin.flush()
+
+    def _hear(self):
+        return json.loads(self.node.stdout.readline())
+
+    def run(self, mode, *args):
+        self._tell(" ".join([mode, *map(str, args)]))
+        ready = self._hear()
+        assert ready == {"ready": True}, ready
+        cpu, rss = cpu_seconds(self.server.pid), rss_kb(self.server.pid)
+        self._tell("go")
+        result = self._hear()
+        result["server_cpu_s"] = cpu_seconds(self.server.pid) - cpu
+        result["server_rss_kb"] = rss
+        return result
+
+    def close(self):
+        self.node.stdin.close()
+        self.node.wait(30)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *error):
+        self.close()
+
+
 def load(server, mode, *args):
-    """Run ``load.mjs``; return its result plus the server's CPU and memory change."""
-    client = subprocess.Popen(["node", str(LOAD), mode, server.url, *map(str, args)],
-                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)  # fmt: skip
-    ready = json.loads(client.stdout.readline())
-    assert ready == {"ready": True}, ready
-    cpu, rss = cpu_seconds(server.pid), rss_kb(server.pid)
-    client.stdin.write("go\n")
-    client.stdin.flush()
-    result = json.loads(client.stdout.readline())
-    result["server_cpu_s"] = cpu_seconds(server.pid) - cpu
-    result["server_rss_kb"] = rss
-    client.wait(30)
-    return result
+    """One measurement with a load client of its own (see ``LoadClient.run``)."""
+    with LoadClient(server) as client:
+        return client.run(mode, *args)
 
 
 def measure(name, size):
     """Every figure for one system, from one fresh server process."""
     server = start(name)
     try:
-        if name.startswith("raw"):
-            return {"latency_us": load(server, "wslatency", size["latency"])["p50_us"]}
-        figures = {"latency_us": load(server, "latency", size["latency"])["p50_us"]}
-        busy = load(server, "inflight", size["inflight"], size["window"])
-        figures["cpu_per_message_us"] = busy["server_cpu_s"] / busy["messages"] * 1e6
-        figures["client_cpu_share"] = busy["client_cpu_s"] / (busy["messages"] / busy["per_s"])
-        fan = load(server, "broadcast", size["clients"], size["count"])
-        figures["cpu_per_delivery_us"] = fan["server_cpu_s"] / fan["deliveries"] * 1e6
-        if not size["idle"]:  # the quick version leaves memory out
+        with LoadClient(server) as client:
+            if name.startswith("raw"):
+                return {"latency_us": client.run("wslatency", size["latency"])["p50_us"]}
+            figures = {"latency_us": client.run("latency", size["latency"])["p50_us"]}
+            busy = client.run("inflight", size["inflight"], size["window"])
+            figures["cpu_per_message_us"] = busy["server_cpu_s"] / busy["messages"] * 1e6
+            figures["client_cpu_share"] = busy["client_cpu_s"] / (busy["messages"] / busy["per_s"])
+            fan = client.run("broadcast", size["clients"], size["count"])
+            figures["cpu_per_delivery_us"] = fan["server_cpu_s"] / fan["deliveries"] * 1e6
+            if not size["idle"]:  # the quick version leaves memory out
+                return figures
+            before = rss_kb(server.pid)
+            idle = client.run("idle", size["idle"])
+            figures["kb_per_idle_client"] = (idle["server_rss_kb"] - before) / size["idle"]
             return figures
-        before = rss_kb(server.pid)
-        idle = load(server, "idle", size["idle"])
-        figures["kb_per_idle_client"] = (idle["server_rss_kb"] - before) / size["idle"]
-        return figures
     finally:
         server.stop()
 
@@ -123,9 +158,12 @@ def fan_out(names, size):
     for name in names:
         server = start(name)
         try:
-            for clients in size["fanout"]:
-                fan = load(server, "broadcast", clients, max(1, size["deliveries"] // clients))
-                table[(name, clients)] = fan["server_cpu_s"] / fan["deliveries"] * 1e6
+            with LoadClient(server) as client:
+                client.run("broadcast", 10, 100)  # warm-up (Node compiles its hot code)
+                for clients in size["fanout"]:
+                    count = max(1, size["deliveries"] // clients)
+                    fan = client.run("broadcast", clients, count)
+                    table[(name, clients)] = fan["server_cpu_s"] / fan["deliveries"] * 1e6
         finally:
             server.stop()
     return table
