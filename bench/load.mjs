@@ -5,8 +5,8 @@
 //
 // One process serves one server for as many measurements as asked. It reads a command
 // per line on stdin (latency N | inflight N WINDOW | broadcast CLIENTS COUNT |
-// idle CLIENTS | wslatency N | pump COUNT WINDOW), prepares (connects, warms up),
-// prints {"ready": true}, waits for a line "go", runs, prints one JSON line with its
+// idle CLIENTS | wslatency N | wsinflight N WINDOW | pump COUNT WINDOW), prepares
+// (connects, warms up), prints {"ready": true}, waits for a line "go", runs, prints one JSON line with its
 // result and the CPU time it used while running, and closes that command's connections.
 import { io } from "socket.io-client";
 import WebSocket from "ws";
@@ -83,6 +83,24 @@ async function wslatency(n) {
   return { p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
 }
 
+// The raw WebSocket's "inflight": N messages echoed, WINDOW unanswered at most.
+async function wsinflight(n, window) {
+  const ws = new WebSocket(url + "/ws");
+  opened.push(ws);
+  await new Promise((resolve) => ws.on("open", resolve));
+  say({ ready: true }); await go();
+  const start = now();
+  let sent = 0, received = 0;
+  await new Promise((resolve) => {
+    ws.on("message", () => {
+      if (++received === n) resolve();
+      else if (sent < n) ws.send(`${sent++}`);
+    });
+    while (sent < Math.min(window, n)) ws.send(`${sent++}`);
+  });
+  return { messages: n, per_s: n / ((now() - start) / 1e6) };
+}
+
 // The server sends COUNT messages, WINDOW unacknowledged at most (queue_systems.py).
 // A message with a callback is acknowledged by calling it; a queue's message (an object
 // with a messageId) by emitting "received", as notebook 05's clients do.
@@ -99,7 +117,7 @@ async function pump(count, window) {
   return { messages: count, per_s: count / seconds };
 }
 
-const modes = { latency, inflight, broadcast, idle, wslatency, pump };
+const modes = { latency, inflight, broadcast, idle, wslatency, wsinflight, pump };
 for (let line = await next(); line !== undefined; line = await next()) {
   const [mode, a, b] = line.split(" ");
   const result = await modes[mode](Number(a), Number(b));

@@ -124,12 +124,14 @@ def measure(name, size):
     server = start(name)
     try:
         with LoadClient(server) as client:
-            if name.startswith("raw"):
-                return {"latency_us": client.run("wslatency", size["latency"])["p50_us"]}
-            figures = {"latency_us": client.run("latency", size["latency"])["p50_us"]}
-            busy = client.run("inflight", size["inflight"], size["window"])
+            raw = name.startswith("raw")  # a bare WebSocket: no events, no rooms
+            latency = client.run("wslatency" if raw else "latency", size["latency"])
+            figures = {"latency_us": latency["p50_us"]}
+            busy = client.run("wsinflight" if raw else "inflight", size["inflight"], size["window"])
             figures["cpu_per_message_us"] = busy["server_cpu_s"] / busy["messages"] * 1e6
             figures["client_cpu_share"] = busy["client_cpu_s"] / (busy["messages"] / busy["per_s"])
+            if raw:
+                return figures
             fan = client.run("broadcast", size["clients"], size["count"])
             figures["cpu_per_delivery_us"] = fan["server_cpu_s"] / fan["deliveries"] * 1e6
             if not size["idle"]:  # the quick version leaves memory out

@@ -44,10 +44,13 @@ def _die_with_parent():
 class ServerProcess:
     """A server running as a child process: its ``name``, ``url``, ``pid``, its output."""
 
-    def __init__(self, name, argv, timeout, env=None, ready=READY):
+    def __init__(self, name, argv, timeout, env=None, ready=READY, wait=True):
         self.name = name
         self.ready = ready
+        self.timeout = timeout
         self.argv = argv
+        self.url = None  # known once it is ready
+        self.booted = False  # True once it printed its ready line
         self.output = []  # every line the process printed, for when something goes wrong
         self.printed = threading.Condition()  # notified for each new line of output
         self.proc = subprocess.Popen(
@@ -60,11 +63,23 @@ class ServerProcess:
             env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
         )
         self.pid = self.proc.pid
-        self.url = self._wait_until_ready(timeout)
-        # Keep reading its output, so a chatty server never blocks on a full pipe.
-        threading.Thread(target=self._drain, name=f"output:{name}", daemon=True).start()
+        if wait:
+            self.wait_until_ready()
 
-    def _wait_until_ready(self, timeout):
+    def wait_until_ready(self):
+        """Block until the process prints its ready line; return it (``self``).
+
+        ``start_process(..., wait=False)`` returns before that, so that several
+        processes can boot side by side: start them all, then wait for each.
+        """
+        if not self.booted:
+            self.url = self._read_until_ready(self.timeout)
+            self.booted = True
+            # Keep reading its output, so a chatty server never blocks on a full pipe.
+            threading.Thread(target=self._drain, name=f"output:{self.name}", daemon=True).start()
+        return self
+
+    def _read_until_ready(self, timeout):
         timer = threading.Timer(timeout, self.proc.kill)  # a hung start must not hang us
         timer.start()
         try:
@@ -138,18 +153,19 @@ class ServerProcess:
         return f"<ServerProcess {self.name!r} pid={self.pid} {state} at {self.url}>"
 
 
-def start_process(name, argv, timeout=20, env=None, ready=READY):
+def start_process(name, argv, timeout=20, env=None, ready=READY, wait=True):
     """Start ``argv`` as the process ``name``, replacing any older one; wait until ready.
 
     ``env`` adds environment variables for the process (``{"QUEUE_DB": path}``, say).
     ``ready`` is the line that says it is ready; its first group, if any, is the URL
     (a program that is not a course server, like Redis, prints its own line).
+    ``wait=False`` returns at once: call ``wait_until_ready()`` on it before using it.
     """
     registry.replace(name)
-    return registry.register(ServerProcess(name, list(argv), timeout, env, ready))
+    return registry.register(ServerProcess(name, list(argv), timeout, env, ready, wait))
 
 
-def start_python_server(name, target, port=0, *args, timeout=20, env=None):
+def start_python_server(name, target, port=0, *args, timeout=20, env=None, wait=True):
     """Run ``python -m labsupport.serve TARGET --port PORT`` as a process (see ``serve.py``)."""
     argv = [sys.executable, "-m", "labsupport.serve", target, "--port", str(port), *args]
-    return start_process(name, argv, timeout, env)
+    return start_process(name, argv, timeout, env, wait=wait)

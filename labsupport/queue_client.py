@@ -14,6 +14,7 @@ It runs python-socketio's ``AsyncClient`` on an event loop of its own
 messages arrived, so the log's order is the order on the wire.
 """
 
+import asyncio
 import threading
 
 import socketio
@@ -118,9 +119,19 @@ class QueueClient:
         Behind a load balancer this happens without the client knowing (notebook 06).
         """
         self.caught_up.clear()
-        self.background.run(self.sio.shutdown())
+        self.background.run(self._give_up_on_server())
         self.url = url
         self.rejoin(timeout)
+
+    async def _give_up_on_server(self):
+        # python-socketio's shutdown() can only stop a reconnection task that has
+        # started running (the task sets up its stop signal when it starts): if the
+        # client noticed the server's death a moment ago, let that task start first.
+        starting = self.sio._reconnect_task is not None
+        while starting and self.sio not in socketio.base_client.reconnecting_clients:
+            await asyncio.sleep(0)
+            starting = self.sio._reconnect_task is not None
+        await self.sio.shutdown()
 
     @property
     def connected(self):

@@ -48,3 +48,16 @@ def test_a_process_that_never_gets_ready_is_killed_after_the_timeout():
 def test_bad_target_is_a_clear_error():
     with pytest.raises(RuntimeError, match="MODULE:FUNCTION"):
         processes.start_python_server("bad", "labsupport.examples")
+
+
+def test_processes_started_without_waiting_boot_side_by_side():
+    starting = [
+        processes.start_python_server(name, "labsupport.examples:echo_server", wait=False)
+        for name in ("side-a", "side-b")
+    ]
+    assert [p.url for p in starting] == [None, None]  # not ready yet: no URL
+    a, b = (p.wait_until_ready() for p in starting)
+    assert a.url != b.url and a.booted and b.booted
+    assert a.wait_until_ready() is a  # waiting again returns at once
+    servers.stop_all()
+    assert not a.alive and not b.alive
