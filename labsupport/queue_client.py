@@ -115,8 +115,9 @@ class QueueClient:
     def move_to(self, url, timeout=5):
         """Give up on this server (dead, say) and connect to the one at ``url``, then catch up.
 
-        ``shutdown`` also stops python-socketio's reconnection attempts to the old URL.
-        Behind a load balancer this happens without the client knowing (notebook 06).
+        Giving up means python-socketio's ``shutdown``, which also stops its attempts
+        to reconnect to the old URL. Behind a load balancer this happens without the
+        client knowing (notebook 06).
         """
         self.caught_up.clear()
         self.background.run(self._give_up_on_server())
