@@ -20,7 +20,12 @@ import socketio
 from aiohttp import web
 
 from .guard import close_half_open
-from .servers import HOST, SHUTDOWN_TIMEOUT
+from .servers import HOST
+
+# Seconds open connections get to finish when the program is stopped. Less than a
+# server in the kernel gets (servers.SHUTDOWN_TIMEOUT): a stopped program is going away,
+# like a crashed one, and notebooks stop and restart these often.
+SHUTDOWN_TIMEOUT = 0.1
 
 
 def load(target):

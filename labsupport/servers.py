@@ -30,7 +30,7 @@ from . import registry
 from .background import BackgroundLoop
 
 HOST = "127.0.0.1"
-SHUTDOWN_TIMEOUT = 0.1  # seconds open connections get to finish when a server stops
+SHUTDOWN_TIMEOUT = 0.5  # seconds open connections get to finish when a server stops
 
 
 class Server:
