@@ -125,6 +125,11 @@ def serve_socketio(sio, name="socketio", port=0, app=None):
     server = serve_app(app, name=name, port=port)
 
     async def shut_down():
+        # Each client's disconnect is handled here, as the server sees a crash's:
+        # "transport close", and no goodbye sent. Left to the web server's shutdown, a
+        # busy machine can end the loop before Engine.IO has noticed (and told `sio`).
+        for session in list(sio.eio.sockets.values()):
+            await session.close(wait=False, abort=True, reason=sio.eio.reason.TRANSPORT_CLOSE)
         # Engine.IO starts its background task (pings, time-outs) once, and its
         # shutdown() fails if called again. Re-arm it, so that re-running a cell can
         # serve the same `sio` again with all of its machinery.
