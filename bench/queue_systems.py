@@ -9,8 +9,8 @@ seconds it took. Each server is a factory for ``bench/serve_uvloop.py``:
 - ``memory``, ``sqlite``, ``sqlite_batched``, ``redis``: notebook 05's ``QueueHub``;
   each message is ``hub.publish``-ed (stored, then sent) and the client acknowledges
   with ``received``, which deletes it. ``sqlite`` commits each change with
-  ``synchronous=FULL``; ``sqlite_batched`` commits once per event-loop turn
-  (``GroupCommit``); ``redis`` is Redis Streams at ``QUEUE_REDIS``.
+  ``synchronous=FULL``; ``sqlite_batched`` shares one commit among the publishes
+  of each 2 ms (``GroupCommit``); ``redis`` is Redis Streams at ``QUEUE_REDIS``.
 
 All of them use the course's configuration from ``systems.py``.
 """
