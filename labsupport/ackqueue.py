@@ -213,15 +213,18 @@ class SqliteQueue(BaseQueue):
         self.commit()
         self.db.close()
 
-    @contextmanager
-    def _writing(self):
-        """The writes inside happen together or not at all (a SQLite savepoint).
-
-        Unbatched, they are committed on the way out. Batched, they join the open
-        transaction, which ``commit()`` ends.
-        """
+    def _join_batch(self):
+        """Batched: a change goes into the open transaction (begun by the first change
+        after a commit), which ``commit()`` ends. Unbatched: nothing to do, as SQLite
+        commits each statement by itself."""
         if self.batched and not self.db.in_transaction:
             self.db.execute("BEGIN")
+
+    @contextmanager
+    def _together(self):
+        """The statements inside happen together or not at all (a SQLite savepoint):
+        committed on the way out, or with the batch."""
+        self._join_batch()
         self.db.execute("SAVEPOINT change")
         try:
             yield
@@ -236,11 +239,11 @@ class SqliteQueue(BaseQueue):
         return Message(offset, client_id, event, json.loads(payload), created, deliveries)
 
     def _insert(self, client_id, event, payload, created):
-        with self._writing():
-            cursor = self.db.execute(
-                "INSERT INTO messages (client_id, event, payload, created) VALUES (?, ?, ?, ?)",
-                (client_id, event, json.dumps(payload), created),
-            )
+        row = (client_id, event, json.dumps(payload), created)
+        self._join_batch()
+        cursor = self.db.execute(
+            "INSERT INTO messages (client_id, event, payload, created) VALUES (?, ?, ?, ?)", row
+        )
         return Message(cursor.lastrowid, client_id, event, payload, created)
 
     def _count(self, client_id, event):
@@ -256,20 +259,20 @@ class SqliteQueue(BaseQueue):
         return [self._row(row) for row in rows]
 
     def _delete(self, client_id, event, offset):
-        with self._writing():
-            cursor = self.db.execute(
-                "DELETE FROM messages WHERE offset = ? AND client_id = ? AND event = ?",
-                (offset, client_id, event),
-            )
+        self._join_batch()
+        cursor = self.db.execute(
+            "DELETE FROM messages WHERE offset = ? AND client_id = ? AND event = ?",
+            (offset, client_id, event),
+        )
         return cursor.rowcount == 1
 
     def _set_deliveries(self, message):
-        with self._writing():
-            self.db.execute("UPDATE messages SET deliveries = ? WHERE offset = ?",
-                            (message.deliveries, message.offset))  # fmt: skip
+        self._join_batch()
+        self.db.execute("UPDATE messages SET deliveries = ? WHERE offset = ?",
+                        (message.deliveries, message.offset))  # fmt: skip
 
     def _bury(self, message, reason):
-        with self._writing():  # together: never in both tables, never in neither
+        with self._together():  # never in both tables, never in neither
             self.db.execute("DELETE FROM messages WHERE offset = ?", (message.offset,))
             self.db.execute(
                 "INSERT INTO dead VALUES (?, ?, ?, ?, ?, ?, ?)",
