@@ -18,9 +18,11 @@ from pathlib import Path
 import engineio
 import pytest
 import socketio
+from aiohttp import web
+from playwright.sync_api import expect, sync_playwright
 from socketio import base_manager
 
-from labsupport import servers
+from labsupport import browser, servers, webpage
 from labsupport.recovery import INTERNALS, ClientRecovery, Recovery
 from labsupport.trace import Trace
 
@@ -38,7 +40,7 @@ class Clock:
         return self.now
 
 
-def start(port=0, **options):
+def start(port=0, app=None, **options):
     """A recovering server whose handlers record into a trace: (server, sio, recovery, trace)."""
     trace = Trace()
     sio = socketio.AsyncServer(async_mode="aiohttp")
@@ -57,7 +59,8 @@ def start(port=0, **options):
     async def disconnect(sid, reason):
         trace.record("server", "disconnect", reason, conn=sid)
 
-    return servers.serve_socketio(sio, name="recovery", port=port), sio, recovery, trace
+    server = servers.serve_socketio(sio, name="recovery", port=port, app=app)
+    return server, sio, recovery, trace
 
 
 @pytest.fixture
@@ -295,3 +298,29 @@ def test_the_python_socketio_internals_it_wraps_are_still_there():
     assert callable(engineio.AsyncServer.generate_id)
     assert params(socketio.AsyncClient._handle_connect) == ["self", "namespace", "data"]
     assert params(socketio.AsyncClient._handle_event) == ["self", "namespace", "id", "data"]
+
+
+def test_the_browser_page_recovers(clock):
+    """The course's page (notebook 03) in Chromium: the same client, the same protocol."""
+    server, sio, recovery, trace = start(app=webpage.add_page(web.Application()), clock=clock)
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=browser.find_chromium(), args=browser.FLAGS[1:-1]
+            )
+            page = chromium.new_page()
+            page.goto(f"{server.url}/page?who=recovering")
+            expect(page.locator("#state")).to_have_text("connected", timeout=10_000)
+            emit(server, sio, "news", "before")
+            expect(page.locator("#log li").first).to_contain_text("before")
+            sid = page.evaluate("socket.id")
+            page.evaluate("socket.io.reconnection(false); socket.io.engine.close()")
+            trace.wait_for("disconnect")
+            emit(server, sio, "news", "missed")
+            page.evaluate("socket.connect()")
+            expect(page.locator("#state")).to_have_text("connected")
+            assert page.evaluate("[socket.id, socket.recovered]") == [sid, True]
+            expect(page.locator("#log li").first).to_contain_text("missed")
+            chromium.close()
+    finally:
+        servers.stop_all()
