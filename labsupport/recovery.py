@@ -73,7 +73,7 @@ class Recovery:
         self.log = deque(maxlen=max_packets)
         self.pids = {}  # (sid, namespace) -> pid, for connected sockets
         self.kept = {}  # pid -> Session, for dropped ones
-        self.offsets = (f"{id(self):x}-{n}" for n in itertools.count(1))
+        self.offsets = map(str, itertools.count(1))  # "1", "2", ...: strings, as in Node
         self._emit, self._send = sio.manager.emit, sio._send_packet
         self._connect, self._disconnect = sio._handle_connect, sio._handle_disconnect
         sio.manager.emit, sio._send_packet = self.emit, self.send_packet
