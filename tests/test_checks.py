@@ -81,7 +81,7 @@ def test_exercise_view_messages(capsys):
         "Correct (even). yes",
         "Hint 1 of 2: first (call .hint() again for more)",
         "Hint 2 of 2: second",
-        "Hint 2 of 2: second",
+        "That was the last of 2 hints: .solution() shows a worked answer.",
         "Solution (even):",
         "q.check(2)",
         "",
