@@ -43,6 +43,8 @@ class WireTap:
                 self._pipe(reader, up_writer, "server", self.client, conn),
                 self._pipe(up_reader, writer, self.client, "server", conn),
             )
+        except asyncio.CancelledError:  # the tap is stopping: end as a finished task,
+            pass  # so that asyncio does not log the relay as cancelled
         finally:
             up_writer.close()
 
