@@ -10,6 +10,9 @@ Two halves, kept apart on purpose:
 
 Starter cells use ``____`` (four underscores) for "fill this in"; an answer that is
 still ``____`` is reported as not attempted, never as wrong.
+
+Notebook 00 explains ``check``, ``hint`` and ``solution`` before its first exercise; every
+notebook's exercises (``labsupport/exercises/exNN.py``) are built on these two halves.
 """
 
 
