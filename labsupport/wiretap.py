@@ -4,8 +4,8 @@ Notebook 02 §3 puts one between a real python-socketio client and server, becau
 the libraries do not log everything they send: the WebSocket upgrade's ``2probe`` /
 ``3probe`` / ``5`` never reaches ``wirelog.WireLog``. On the wire nothing is hidden.
 
-Each TCP connection is read as HTTP/1.1 (``Content-Length`` bodies, as ``rawhttp``
-sends them) until the server answers ``101 Switching Protocols``; from then on as
+Each TCP connection is read as HTTP/1.1 (bodies with a ``Content-Length``, as
+Engine.IO's are) until the server answers ``101 Switching Protocols``; from then on as
 WebSocket frames, with ``websocket_frames.decode_frame``, which refuses a partial
 frame, so the tap waits for the rest. Each packet goes to the trace through
 ``wirelog.record_packet``, the same records ``WireLog`` makes.
