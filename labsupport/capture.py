@@ -168,6 +168,11 @@ def main(scenario, path):
     Path(path).with_suffix(".json").write_text(json.dumps(seen, indent=1))
 
 
+def seen_by_programs(path):
+    """What the scenario's own programs saw (the JSON file beside the capture)."""
+    return json.loads(Path(path).with_suffix(".json").read_text())
+
+
 def capture(scenario, folder=None):
     """Run ``scenario`` in a network namespace of its own; return the pcap file's path.
 

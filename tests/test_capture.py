@@ -9,8 +9,6 @@ notebook's fallback) must have the same shape as a fresh one, scapy must read ev
 field the same way, and no malformed input may crash the decoder.
 """
 
-import json
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,10 +24,6 @@ def fresh(tmp_path_factory):
     return {scenario: capture.capture(scenario, folder) for scenario in capture.SCENARIOS}
 
 
-def seen_by_programs(path):
-    return json.loads(path.with_suffix(".json").read_text())
-
-
 def test_the_three_way_handshake_and_its_arithmetic(fresh):
     syn, syn_ack, ack, *_ = [p.transport for p in pcap.decode_file(fresh["tcp"])]
     assert (syn["flags"], syn_ack["flags"], ack["flags"]) == (["SYN"], ["SYN", "ACK"], ["ACK"])
@@ -43,19 +37,19 @@ def test_two_sends_are_two_segments_and_one_recv(fresh):
     sent = [p for p in packets if p.payload and p.transport["source_port"] == client_port]
     assert [p.payload for p in sent] == [b"hello", b"world"]
     assert sent[1].transport["seq"] == (sent[0].transport["seq"] + 5) % 2**32
-    assert seen_by_programs(fresh["tcp"])["server recv"] == "helloworld"
+    assert capture.seen_by_programs(fresh["tcp"])["server recv"] == "helloworld"
     closers = {p.transport["source_port"] for p in packets if "FIN" in p.transport["flags"]}
     assert closers == {client_port, packets[0].transport["destination_port"]}  # both close
 
 
 def test_the_dropped_datagram_leaves_and_never_arrives(fresh):
     packets = pcap.decode_file(fresh["udp"])
-    ports = seen_by_programs(fresh["udp"])["ports"]
+    ports = capture.seen_by_programs(fresh["udp"])["ports"]
     to_relay = [p.payload for p in packets if p.transport["destination_port"] == ports["relay"]]
     to_echo = [p.payload for p in packets if p.transport["destination_port"] == ports["echo"]]
     assert to_relay == [b"ping 1", b"ping 2", b"ping 3"]
     assert to_echo == [b"ping 1", b"ping 3"]
-    assert seen_by_programs(fresh["udp"])["answered"] == ["ping 1", "ping 3"]
+    assert capture.seen_by_programs(fresh["udp"])["answered"] == ["ping 1", "ping 3"]
 
 
 def websocket_frames(path):
