@@ -79,7 +79,8 @@ class Sniffer:
 
 
 def tcp_scenario():
-    """Connect, two quick sends, one recv on the server side, the echo, and a close."""
+    """Connect, two quick sends, one recv on the server side, the echo; the client closes
+    first, then the server (so the teardown reads the same every run)."""
     listener = socket.create_server(("127.0.0.1", 0))
     seen = {}
 
@@ -89,6 +90,7 @@ def tcp_scenario():
             pass
         seen["server recv"] = connection.recv(1024).decode()
         connection.sendall(seen["server recv"].encode())
+        connection.recv(1024)  # b"" once the client has closed: then close, second
         connection.close()
 
     server = threading.Thread(target=serve)
