@@ -9,10 +9,6 @@ with a forged pid, as a new session with nothing of anyone else's.
 
 import asyncio
 import inspect
-import json
-import queue
-import subprocess
-import threading
 from pathlib import Path
 
 import engineio
@@ -23,11 +19,11 @@ from playwright.sync_api import expect, sync_playwright
 from socketio import base_manager
 
 from labsupport import browser, servers, webpage
+from labsupport.jsclient import OutageClient
 from labsupport.recovery import INTERNALS, ClientRecovery, Recovery
 from labsupport.trace import Trace
 
 ROOT = Path(__file__).parent.parent
-SCRIPT = Path(__file__).parent / "js" / "recovering_client.mjs"
 
 
 class Clock:
@@ -74,39 +70,9 @@ def served(clock):
     servers.stop_all()
 
 
-class JSClient:
-    """The official client in a Node process: commands in, JSON observations out."""
-
-    def __init__(self, url):
-        self.process = subprocess.Popen(["node", str(SCRIPT), url], cwd=ROOT, text=True,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.put(json.loads(line))
-
-    def send(self, command):
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-
-    def next(self, key, timeout=10):
-        """The next observation that has ``key``; the ones before it are returned too."""
-        seen = []
-        while True:
-            seen.append(self.lines.get(timeout=timeout))
-            if key in seen[-1]:
-                return seen[-1], seen[:-1]
-
-    def close(self):
-        self.send("quit")
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def js(served):
-    client = JSClient(served[0].url)
+    client = OutageClient(served[0].url)
     yield client
     client.close()
 
@@ -263,7 +229,7 @@ async def flood(sio, count):
 def test_the_log_stays_bounded_through_a_long_outage(clock):
     server, sio, recovery, trace = start(clock=clock, max_packets=100)
     try:
-        client = JSClient(server.url)
+        client = OutageClient(server.url)
         client.next("connected")
         emit(server, sio, "news", "before")
         client.next("event")

@@ -1,8 +1,8 @@
-// The official socket.io JavaScript client (socket.io-client 4.x) through an outage, for
-// tests/test_recovery.py. It reads commands on stdin, one per line, and prints one JSON
-// line per observation:
+// The official socket.io JavaScript client (socket.io-client 4.x) through an outage, driven
+// by jsclient.OutageClient (notebook 05, tests/test_recovery.py). It reads commands on stdin,
+// one per line, and prints one JSON line per observation:
 //
-//   node tests/js/recovering_client.mjs URL
+//   node labsupport/js/outage_client.mjs URL
 //   join ROOM   ask the server to put it in ROOM (prints {"joined": ROOM})
 //   cut         drop the transport, as a network outage does (not a goodbye)
 //   reconnect   connect again (prints {"connected": sid, "recovered": true|false})
