@@ -28,6 +28,7 @@ Two things python-socketio's ``instrument()`` does that a reader should know:
 
 import secrets
 
+import socketio
 from aiohttp import web
 
 from .doctor import ROOT
@@ -93,3 +94,20 @@ def add_admin_ui(app, sio, password=None, read_only=True):
     app.on_shutdown.append(stop_watching)
     _watched.append(admin)
     return password
+
+
+def admin_view(url, password, timeout=5):
+    """``{sid: [rooms]}`` of namespace ``/``, as the Admin UI is told them.
+
+    The UI is just one more socket.io client, of the admin namespace: this connects the
+    way it does and reads the ``all_sockets`` event the server sends it. A wrong password
+    raises ``socketio.exceptions.ConnectionError``, as the UI shows "authentication failed".
+    """
+    auth = {"username": USERNAME, "password": password}
+    with socketio.SimpleClient() as admin:
+        admin.connect(url, namespace="/admin", auth=auth, wait_timeout=timeout)
+        while True:
+            event, *args = admin.receive(timeout=timeout)
+            if event == "all_sockets":
+                return {s["id"]: sorted(r for r in s["rooms"] if r != s["id"])
+                        for s in args[0] if s["nsp"] == "/"}  # fmt: skip

@@ -114,3 +114,11 @@ def test_stopping_the_server_undoes_the_instrumentation(watched):
     assert engineio.async_socket.AsyncSocket.handle_post_request is not ORIGINAL_POST
     servers.stop("admin-ui-test")
     assert engineio.async_socket.AsyncSocket.handle_post_request is ORIGINAL_POST
+
+
+def test_the_admin_namespace_tells_a_trusted_client_every_socket_and_its_rooms(watched):
+    server, _, password, clients = watched
+    assert admin_ui.admin_view(server.url, password) == {
+        clients[0].sid: ["store-1"], clients[1].sid: ["store-2"]}  # fmt: skip
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        admin_ui.admin_view(server.url, "not the password")
