@@ -7,11 +7,15 @@ runs ``./course setup`` in a clean environment, ``env -i HOME=... PATH=/usr/sbin
 /sbin:/bin``, where ``python3`` is the operating system's own, then imports labsupport
 and starts one Jupyter kernel from the new ``.venv``.
 
-Only download caches are shared between runs (pip's and npm's, under
-``~/.cache/course-fresh-setup``): they hold packages, not an installed state, so the
-set-up still builds everything from nothing, in minutes instead of tens of minutes.
+Only downloads are kept between runs, under ``~/.cache/course-fresh-setup``: npm's
+cache, and a folder of the wheels pip chose for this ``requirements.txt`` (pip's own
+HTTP cache is not enough: a proxy may forbid storing, and pip prefers the index over a
+local copy anyway). Once that folder is complete for the current ``requirements.txt``,
+the set-up installs from it alone (``PIP_NO_INDEX``): still every package installed into
+a new ``.venv`` from nothing, in a few minutes instead of tens of minutes.
 """
 
+import hashlib
 import os
 import subprocess
 import time
@@ -35,10 +39,31 @@ print("kernel reply:", reply["content"]["status"])
 """
 
 
+def wheelhouse():
+    """The wheels for this requirements.txt (a folder), and whether it is complete."""
+    key = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()[:16]
+    folder = CACHE / f"wheels-{key}"
+    return folder, (folder / "complete").exists()
+
+
+def fill_wheelhouse(clone, home):
+    """Download (once) every wheel the fresh .venv installed, plus pip and setuptools."""
+    folder, complete = wheelhouse()
+    if complete:
+        return
+    pip = [str(clone / ".venv" / "bin" / "python"), "-m", "pip", "download", "-q", "-d"]
+    argv = [*pip, str(folder), "-r", "requirements.txt", "pip", "setuptools>=68"]
+    result = clean_run(argv, home, clone, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (folder / "complete").touch()
+
+
 def clean_run(argv, home, cwd, timeout):
     """Run ``argv`` as a newcomer's shell would: nothing from this environment but caches."""
-    env = {"HOME": str(home), "PATH": CLEAN_PATH, "PIP_CACHE_DIR": str(CACHE / "pip"),
-           "npm_config_cache": str(CACHE / "npm")}  # fmt: skip
+    env = {"HOME": str(home), "PATH": CLEAN_PATH, "npm_config_cache": str(CACHE / "npm")}
+    folder, complete = wheelhouse()
+    if complete:
+        env |= {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(folder)}
     return subprocess.run(["env", "-i", *(f"{k}={v}" for k, v in env.items()), *argv], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)  # fmt: skip
 
@@ -85,3 +110,4 @@ def test_a_fresh_clone_sets_up_with_the_systems_own_python(fresh_clone):
     assert f"{venv_python} {version}" in kernel.stdout, kernel.stdout
     assert "kernel reply: ok" in kernel.stdout
     assert (clone / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js").exists()
+    fill_wheelhouse(clone, home)  # for the next run: downloads only what is new
