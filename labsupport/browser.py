@@ -7,7 +7,9 @@ started as a process like any server (``processes.py``).
 
 Chromium prints ``DevTools listening on ws://...`` once it is up, which is the ready
 line ``processes`` waits for. The flags keep it quiet and offline: no first-run
-screens, no background connections to the Internet, a fresh profile each time.
+screens, no background connections to the Internet, a fresh profile each time: a
+folder of its own (``tempfile.mkdtemp``), so two kernels on one machine never share
+one, removed when the browser is stopped.
 """
 
 import shutil
@@ -52,6 +54,11 @@ def open_page(url, name="browser"):
             else "apt-get install chromium"
         )
         raise FileNotFoundError(f"no Chromium or Chrome found: {fix} (or run the README set-up)")
-    profile = Path(tempfile.gettempdir()) / f"labsupport-chromium-{name}"
-    shutil.rmtree(profile, ignore_errors=True)  # a fresh profile: nothing remembered
-    return start_process(name, [chromium, *FLAGS, f"--user-data-dir={profile}", url])
+    profile = tempfile.mkdtemp(prefix=f"labsupport-chromium-{name}-")  # nothing remembered
+    try:
+        process = start_process(name, [chromium, *FLAGS, f"--user-data-dir={profile}", url])
+    except BaseException:
+        shutil.rmtree(profile, ignore_errors=True)
+        raise
+    process.folders.append(profile)
+    return process

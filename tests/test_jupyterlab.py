@@ -6,7 +6,8 @@ JupyterLab runs on 127.0.0.1 with a throw-away configuration, over a copy of
 ``Run > Run All Cells``, waits until no cell is queued, saves, and the saved file is
 read back: every code cell executed, no error except in cells tagged
 ``raises-exception``. Then the kernel is shut down, as closing the tab would, and no
-server process, Chromium or Redis the notebook started may remain.
+server process, Chromium or Redis the notebook started may remain (only processes with
+this JupyterLab's ``LABSUPPORT_OWNER`` mark count: not another learner's).
 
 Screenshots: set ``COURSE_SCREENSHOTS=docs/screenshots`` to refresh the README's
 pictures (see the README); CI leaves them alone.
@@ -24,15 +25,16 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
+from kernel_run import new_owner, processes_of
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
-from test_notebooks_in_kernel import course_processes
 
 from labsupport import browser, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = os.environ.get("COURSE_SCREENSHOTS")
+OWNER = new_owner()  # the mark of every process this JupyterLab's kernels start
 # (notebook, a text in the cell, file name): the README's pictures of single cells
 CELL_SHOTS = [
     ("00_start_here", 'trace.diagram("notebook 00', "sequence-diagram.png"),
@@ -58,7 +60,7 @@ def lab(tmp_path_factory):
     port = redis_server.free_port()
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "JUPYTER_CONFIG_DIR": str(home / "config")}  # fmt: skip
+           "JUPYTER_CONFIG_DIR": str(home / "config"), "LABSUPPORT_OWNER": OWNER}  # fmt: skip
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
             f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={home}"]  # fmt: skip
@@ -157,9 +159,9 @@ def shut_down_kernels(url, timeout=20):
     for session in requests.get(f"{url}/api/sessions", timeout=5).json():
         requests.delete(f"{url}/api/sessions/{session['id']}", timeout=10)
     deadline = time.monotonic() + timeout
-    while course_processes() and time.monotonic() < deadline:
+    while processes_of(OWNER) and time.monotonic() < deadline:
         time.sleep(0.2)
-    return course_processes()
+    return processes_of(OWNER)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
