@@ -214,6 +214,8 @@ def test_notebook_03_page_through_the_jupyter_server_and_its_button(lab, page, r
     frame = page.frame_locator(".jp-OutputArea iframe").first
     frame.get_by_text('news ["sent from Python"]').wait_for(timeout=10_000)
     assert "/proxy/" in page.locator(".jp-OutputArea iframe").first.get_attribute("src")
+    (inner,) = [f for f in page.frames if "/proxy/" in f.url]  # polling, then a WebSocket:
+    inner.wait_for_function("socket.io.engine.transport.name === 'websocket'", timeout=10_000)
     frame.locator("#say").click()
     said = run_in_kernel(url, "print(trace.wait_until(lambda r: r.event == 'chat' and "
                               "r.payload == 'click in you', timeout=10).sender)")  # fmt: skip
