@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 from . import registry
 
@@ -166,12 +167,33 @@ class ServerProcess:
         """Wait for the exit, remove the process's temporary folders, return its exit code."""
         code = self.proc.wait()
         for folder in self.folders:
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove_when_unused(folder)
         return code
 
     def __repr__(self):
         state = "running" if self.alive else f"exited ({self.proc.returncode})"
         return f"<ServerProcess {self.name!r} pid={self.pid} {state} at {self.url}>"
+
+
+def _remove_when_unused(folder, patience=5):
+    """Remove ``folder`` once no process names it (Chromium's helper processes outlive
+    the browser by a moment and still write into its profile); give up after ``patience`` s."""
+    mention = str(folder).encode()
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.exists(folder) and not any(mention in line for line in _command_lines()):
+            return
+        time.sleep(0.05)
+
+
+def _command_lines():
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(os.path.join(entry.path, "cmdline"), "rb") as cmdline:
+                yield cmdline.read()
+        except OSError:  # not a process, or gone already
+            continue
 
 
 def start_process(name, argv, timeout=20, env=None, ready=READY, wait=True):

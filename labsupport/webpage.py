@@ -18,11 +18,13 @@ jupyter-server-proxy (``./course open``, a JupyterHub, Binder), your browser may
 another machine, where ``http://127.0.0.1:PORT`` means your own laptop. So the page
 goes through the Jupyter server's own origin instead, ``BASE_URL/proxy/PORT/page``
 (WebSockets too), and the page finds ``socket.io/`` beside itself. Without such a
-server (nbval, a plain kernel) it is ``http://127.0.0.1:PORT/page``.
+server (nbval, a plain kernel) it is ``http://127.0.0.1:PORT/page``. On Colab, whose
+kernels run under Colab's own server, Colab's port proxy gives the address.
 """
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -69,6 +71,10 @@ def jupyter_server():
 
 def browser_url(server, path="/page"):
     """The address of ``path`` on ``server`` for the learner's browser (see above)."""
+    if "google.colab" in sys.modules:  # Colab proxies a kernel's port on its own origin
+        from google.colab.output import eval_js
+
+        return eval_js(f"google.colab.kernel.proxyPort({server.port})").rstrip("/") + path
     found = jupyter_server()
     if found is None or importlib.util.find_spec("jupyter_server_proxy") is None:
         return f"{server.url}{path}"
