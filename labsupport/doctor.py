@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent  # the course folder
 SETUP = "run the set-up command from the README again"
 PACKAGES = ("python-socketio", "python-engineio", "aiohttp", "jupyterlab", "matplotlib",
-            "nest-asyncio2", "nbval")  # fmt: skip
+            "nest-asyncio2", "nbval", "jupyter-server-proxy")  # fmt: skip
 BROWSER_CLIENT = ROOT / "node_modules" / "socket.io-client"
 
 
@@ -69,6 +69,18 @@ def check_browser_client():
     return Check("socket.io-client (npm)", True, version, needed_for="notebook 03's browser page")
 
 
+def check_browser():
+    """A headless Chromium that really runs (not Ubuntu's snap stub), for notebook 03."""
+    from . import browser
+
+    found = browser.find_chromium()
+    if found is None:
+        return Check("headless Chromium", False, "none that runs", browser.why_no_browser(),
+                     "notebook 03's headless page and the browser tests")  # fmt: skip
+    version = _version([found, "--version"]) or "?"
+    return Check("headless Chromium", True, version, needed_for="notebook 03's headless page")
+
+
 def checks():
     """Run every check and return the list of ``Check`` results."""
     redis_fix = "Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis"
@@ -79,6 +91,7 @@ def checks():
         check_program("redis-server", ["redis-server", "--version"], redis_fix, "notebook 06"),
         check_program("node", ["node", "--version"], node_fix, "the JavaScript client"),
         check_browser_client(),
+        check_browser(),
     ]
 
 

@@ -13,20 +13,30 @@ server prints when it is ready to accept connections::
 so you never connect before the server is listening (and never ``sleep`` and hope).
 Processes share the registry of ``servers.py``: starting a second one under the
 same name stops the first, and kernel exit stops them all.
+
+Every process started here carries the environment variable ``LABSUPPORT_OWNER``
+(inherited by its own children, like Chromium's helpers): the value its kernel was
+given, or one made up for this kernel. On a machine shared by several learners, a
+check for leftover processes looks for its own mark and never counts anyone else's.
 """
 
 import ctypes
 import os
 import re
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 
 from . import registry
 
 READY = re.compile(r"listening on (\S+)")
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: signal me when my parent dies
+OWNER_VARIABLE = "LABSUPPORT_OWNER"
+OWNER = os.environ.get(OWNER_VARIABLE) or f"kernel-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def _die_with_parent():
@@ -53,6 +63,7 @@ class ServerProcess:
         self.booted = False  # True once it printed its ready line
         self.output = []  # every line the process printed, for when something goes wrong
         self.printed = threading.Condition()  # notified for each new line of output
+        self.folders = []  # temporary folders of this process alone, removed once it exits
         self.proc = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
@@ -60,7 +71,7 @@ class ServerProcess:
             stdin=subprocess.DEVNULL,
             text=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, OWNER_VARIABLE: OWNER, **(env or {}), "PYTHONUNBUFFERED": "1"},
         )
         self.pid = self.proc.pid
         if wait:
@@ -129,7 +140,7 @@ class ServerProcess:
         registry.forget(self.name, self)
         if self.alive:
             self.proc.kill()
-        return self.proc.wait()
+        return self._exited()
 
     def ask_to_stop(self):
         """Send SIGTERM and return at once (``registry.stop_all`` asks every process first,
@@ -137,8 +148,12 @@ class ServerProcess:
         if self.alive:
             self.proc.terminate()
 
-    def stop(self, timeout=3):
-        """Ask politely (SIGTERM), then ``kill()`` if it has not exited in ``timeout`` s."""
+    def stop(self, timeout=10):
+        """Ask politely (SIGTERM), then ``kill()`` if it has not exited in ``timeout`` s.
+
+        A busy machine can take seconds to schedule a process that is shutting down, so
+        the wait is generous; a healthy server exits in a fraction of a second.
+        """
         registry.forget(self.name, self)
         if self.alive:
             self.ask_to_stop()
@@ -146,11 +161,39 @@ class ServerProcess:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-        return self.proc.wait()
+        return self._exited()
+
+    def _exited(self):
+        """Wait for the exit, remove the process's temporary folders, return its exit code."""
+        code = self.proc.wait()
+        for folder in self.folders:
+            _remove_when_unused(folder)
+        return code
 
     def __repr__(self):
         state = "running" if self.alive else f"exited ({self.proc.returncode})"
         return f"<ServerProcess {self.name!r} pid={self.pid} {state} at {self.url}>"
+
+
+def _remove_when_unused(folder, patience=5):
+    """Remove ``folder`` once no process names it (Chromium's helper processes outlive
+    the browser by a moment and still write into its profile); give up after ``patience`` s."""
+    mention = str(folder).encode()
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.exists(folder) and not any(mention in line for line in _command_lines()):
+            return
+        time.sleep(0.05)
+
+
+def _command_lines():
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(os.path.join(entry.path, "cmdline"), "rb") as cmdline:
+                yield cmdline.read()
+        except OSError:  # not a process, or gone already
+            continue
 
 
 def start_process(name, argv, timeout=20, env=None, ready=READY, wait=True):

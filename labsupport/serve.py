@@ -53,11 +53,11 @@ async def serve(app, port):
     await runner.setup()
     site = web.TCPSite(runner, HOST, port, reuse_address=True)
     await site.start()
-    print(f"listening on http://{HOST}:{runner.addresses[0][1]}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before the ready line: a SIGTERM sent
+        loop.add_signal_handler(sig, stop.set)  # the moment it is read still stops cleanly
+    print(f"listening on http://{HOST}:{runner.addresses[0][1]}", flush=True)
     await stop.wait()
     await runner.cleanup()
 

@@ -7,14 +7,19 @@ These helpers let the tests do both.
 """
 
 import contextlib
+import os
 import queue
+import secrets
 from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import start_new_kernel
 
+from labsupport.processes import OWNER_VARIABLE
+
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 REPLY_TIMEOUT = 120  # seconds for the slowest cell of any notebook
+COURSE_PROGRAMS = ("labsupport.serve", "labsupport-chromium", "redis-server")
 
 
 def code_cells(path):
@@ -28,14 +33,40 @@ def code_cells(path):
 
 
 @contextlib.contextmanager
-def kernel(cwd):
-    """A fresh kernel started in ``cwd``; shut down (as closing a notebook does) afterwards."""
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(cwd))
+def kernel(cwd, owner=None):
+    """A fresh kernel started in ``cwd``; shut down (as closing a notebook does) afterwards.
+
+    ``owner`` becomes the kernel's ``LABSUPPORT_OWNER``: every process it starts carries
+    that mark (see ``labsupport.processes``), so ``processes_of(owner)`` finds them.
+    """
+    env = {**os.environ, **({OWNER_VARIABLE: owner} if owner else {})}
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
     try:
         yield client
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
+
+
+def new_owner():
+    """A mark no other kernel, test or learner on this machine uses."""
+    return f"test-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def processes_of(owner, programs=COURSE_PROGRAMS):
+    """Command lines of running processes that carry ``LABSUPPORT_OWNER=owner``
+    (and run one of ``programs``): another learner's Chromium or Redis never counts."""
+    mark = f"{OWNER_VARIABLE}={owner}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # not a process, gone already, or not ours to read
+            continue
+        if mark in environ and any(p in cmdline for p in programs):
+            found.append(cmdline)
+    return found
 
 
 def send(client, cells):
@@ -48,13 +79,15 @@ def send(client, cells):
 
 def replies(client, msg_ids):
     """Collect the shell reply of each message id, in order of ``msg_ids``."""
-    found = {}
-    while len(found) < len(msg_ids):
+    found, wanted = {}, set(msg_ids)
+    while len(found) < len(wanted):
         try:
             reply = client.get_shell_msg(timeout=REPLY_TIMEOUT)
         except queue.Empty:
             break
-        found[reply["parent_header"].get("msg_id")] = reply["content"]
+        parent = reply["parent_header"].get("msg_id")
+        if parent in wanted:  # not a late reply to the start-up's kernel_info requests
+            found[parent] = reply["content"]
     return [found.get(msg_id, {"status": "no reply"}) for msg_id in msg_ids]
 
 

@@ -6,7 +6,13 @@ JupyterLab runs on 127.0.0.1 with a throw-away configuration, over a copy of
 ``Run > Run All Cells``, waits until no cell is queued, saves, and the saved file is
 read back: every code cell executed, no error except in cells tagged
 ``raises-exception``. Then the kernel is shut down, as closing the tab would, and no
-server process, Chromium or Redis the notebook started may remain.
+server process, Chromium or Redis the notebook started may remain (only processes with
+this JupyterLab's ``LABSUPPORT_OWNER`` mark count: not another learner's).
+
+The browser may reach only the Jupyter server's host and port, as a learner's browser
+on a JupyterHub or Binder would: Playwright refuses every other request and WebSocket.
+So notebook 03's IFrame must come through the server's own origin (jupyter-server-proxy,
+``labsupport.webpage.browser_url``), and its button must still reach Python.
 
 Screenshots: set ``COURSE_SCREENSHOTS=docs/screenshots`` to refresh the README's
 pictures (see the README); CI leaves them alone.
@@ -20,23 +26,27 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
 import requests
+from jupyter_client import BlockingKernelClient
+from jupyter_core.paths import jupyter_runtime_dir
+from kernel_run import new_owner, processes_of
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
-from test_notebooks_in_kernel import course_processes
 
 from labsupport import browser, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = os.environ.get("COURSE_SCREENSHOTS")
+OWNER = new_owner()  # the mark of every process this JupyterLab's kernels start
 # (notebook, a text in the cell, file name): the README's pictures of single cells
 CELL_SHOTS = [
     ("00_start_here", 'trace.diagram("notebook 00', "sequence-diagram.png"),
-    ("03_socketio_events", "IFrame(f", "browser-page-in-iframe.png"),
+    ("03_socketio_events", "IFrame(webpage", "browser-page-in-iframe.png"),
     ("06_scaling_with_redis", 'ax.step(steps, had, where="post"', "plot-nothing-lost.png"),
 ]
 SETTINGS = {  # JupyterLab user settings: no news pop-up, every cell kept in the page
@@ -58,7 +68,7 @@ def lab(tmp_path_factory):
     port = redis_server.free_port()
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "JUPYTER_CONFIG_DIR": str(home / "config")}  # fmt: skip
+           "JUPYTER_CONFIG_DIR": str(home / "config"), "LABSUPPORT_OWNER": OWNER}  # fmt: skip
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
             f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={home}"]  # fmt: skip
@@ -86,11 +96,25 @@ def wait_until_up(url, timeout=60):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
+def refused(lab):
+    """Every address the browser tried that was not the Jupyter server's (all refused)."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def page(lab, refused):
+    """A browser that reaches the Jupyter server's host and port, and nothing else."""
+    # Any address but the server's. A pattern, not a Python function: Playwright matches
+    # it in its driver, so the server's own requests never wait for this (sync) process.
+    elsewhere = re.compile(rf"^(?!(?:http|ws)://{re.escape(urlsplit(lab[0]).netloc)}/)[a-z]+://")
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=browser.find_chromium(),
                                               args=browser.FLAGS[1:-1])  # fmt: skip
-        yield chromium.new_page(viewport={"width": 1280, "height": 900})
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context.route(elsewhere, lambda route: (refused.append(route.request.url), route.abort()))
+        context.route_web_socket(elsewhere, lambda ws: (refused.append(ws.url), ws.close()))
+        yield context.new_page()
         chromium.close()
 
 
@@ -157,9 +181,9 @@ def shut_down_kernels(url, timeout=20):
     for session in requests.get(f"{url}/api/sessions", timeout=5).json():
         requests.delete(f"{url}/api/sessions/{session['id']}", timeout=10)
     deadline = time.monotonic() + timeout
-    while course_processes() and time.monotonic() < deadline:
+    while processes_of(OWNER) and time.monotonic() < deadline:
         time.sleep(0.2)
-    return course_processes()
+    return processes_of(OWNER)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
@@ -175,6 +199,46 @@ def test_run_all_in_jupyterlab_in_a_real_browser(lab, page, notebook):
     assert saved_problems(read_saved(saved, before)) == []
     assert code_cells == sum(c.cell_type == "code" for c in nbformat.read(notebook, 4).cells)
     assert shut_down_kernels(url) == [], "a process outlived its notebook's kernel"
+
+
+def test_notebook_03_page_through_the_jupyter_server_and_its_button(lab, page, refused):
+    """The IFrame shows what Python sent, and its button reaches Python, through Jupyter."""
+    url, home = lab
+    page.goto(f"{url}/lab/tree/notebooks/03_socketio_events.ipynb?reset")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+    wait_for_kernel(url)
+    page.locator(".jp-MarkdownCell", has_text="Which pages may connect").click()
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Above Selected Cell", exact=True).click()
+    page.locator(".jp-OutputArea-output", has_text="'event': 'news'").wait_for(timeout=180_000)
+    frame = page.frame_locator(".jp-OutputArea iframe").first
+    frame.get_by_text('news ["sent from Python"]').wait_for(timeout=10_000)
+    assert "/proxy/" in page.locator(".jp-OutputArea iframe").first.get_attribute("src")
+    (inner,) = [f for f in page.frames if "/proxy/" in f.url]  # polling, then a WebSocket:
+    inner.wait_for_function("socket.io.engine.transport.name === 'websocket'", timeout=10_000)
+    frame.locator("#say").click()
+    said = run_in_kernel(url, "print(trace.wait_until(lambda r: r.event == 'chat' and "
+                              "r.payload == 'click in you', timeout=10).sender)")  # fmt: skip
+    assert said.strip() == "you"
+    assert [u for u in refused if "127.0.0.1" in u or "localhost" in u] == []
+    assert shut_down_kernels(url) == [], "a process outlived its notebook's kernel"
+
+
+def run_in_kernel(url, code):
+    """Run ``code`` in the (only) kernel of the JupyterLab at ``url``; return what it printed."""
+    (session,) = requests.get(f"{url}/api/sessions", timeout=5).json()
+    connection = Path(jupyter_runtime_dir()) / f"kernel-{session['kernel']['id']}.json"
+    client = BlockingKernelClient(connection_file=str(connection))
+    client.load_connection_file()
+    client.start_channels()
+    printed = []
+    try:
+        reply = client.execute_interactive(code, timeout=30, output_hook=lambda msg: printed.append(
+            msg["content"].get("text", "")))  # fmt: skip
+    finally:
+        client.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(printed)
 
 
 def take_screenshots(page, name):

@@ -5,36 +5,24 @@ nbval (run by the same pytest command) checks each output against the committed 
 ``test_jupyterlab.py`` presses Run All in a real JupyterLab. The learner's copy of
 notebook 07 differs from the solved one only in its four stage cells, so it is not run
 twice here.
+
+Leak checks count only the processes their own kernel started (each kernel gets its own
+``LABSUPPORT_OWNER`` mark), so other learners on the same machine never count.
 """
 
-import os
-from pathlib import Path
-
 import pytest
-from kernel_run import NOTEBOOKS, code_cells, kernel, problems, replies, send
+from kernel_run import (
+    NOTEBOOKS,
+    code_cells,
+    kernel,
+    new_owner,
+    problems,
+    processes_of,
+    replies,
+    send,
+)
 
 TWICE = [path for path in NOTEBOOKS if not path.stem.endswith("_starter")]
-
-
-COURSE_PROGRAMS = ("labsupport.serve", "labsupport-chromium", "redis-server")
-
-
-def course_processes():
-    """Command lines of running course processes: servers, headless Chromium, Redis.
-
-    The test session's own Redis (a child of this pytest process) does not count.
-    """
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and entry.name != str(os.getpid()):
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if any(p in cmdline for p in COURSE_PROGRAMS) and parent != os.getpid():
-                found.append(cmdline)
-    return found
 
 
 def test_there_are_notebooks():
@@ -43,12 +31,12 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", TWICE, ids=[path.stem for path in TWICE])
 def test_whole_notebook_runs_twice_in_one_kernel(path):
-    cells = code_cells(path)
-    with kernel(path.parent) as client:
+    cells, owner = code_cells(path), new_owner()
+    with kernel(path.parent, owner) as client:
         for run in (1, 2):
             contents = [replies(client, send(client, [cell]))[0] for cell in cells]
             assert problems(cells, contents) == [], f"run {run}"
-    assert course_processes() == [], "a server process outlived its kernel"
+    assert processes_of(owner) == [], "a server process outlived its kernel"
 
 
 def test_closing_a_kernel_stops_what_it_started_without_stop_all():
@@ -60,8 +48,9 @@ def test_closing_a_kernel_stops_what_it_started_without_stop_all():
         ("s = servers.serve_socketio(examples.echo_server(), name='thread-server')", False),
         ("print(p.pid)", False),
     ]  # fmt: skip
-    with kernel(NOTEBOOKS[0].parent) as client:
+    owner = new_owner()
+    with kernel(NOTEBOOKS[0].parent, owner) as client:
         contents = replies(client, send(client, cells))
         assert problems(cells, contents) == []
-        assert len(course_processes()) == 1  # the process server is running now
-    assert course_processes() == []
+        assert len(processes_of(owner)) == 1  # the process server is running now
+    assert processes_of(owner) == []
