@@ -87,7 +87,8 @@ class Dedupe(Problem):
           ("a", "b", "b"): "keep the order in which the messages first arrived; do not sort."}),
         (messages(("m5", "x"), ("m5", "y")), ["x"],
          {("x", "y"): "m5 arrived twice (the second copy even changed its payload): it is one "
-                      "message, so keep the first copy only."}),
+                      "message, so keep the first copy only.",
+          ("y",): "keep the first copy of m5, the one that arrived first, not the last."}),
     ]  # fmt: skip
     hints = (
         "Section 2 builds the client's `handle`: it keeps a set of the message ids it has seen.",
