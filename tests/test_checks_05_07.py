@@ -206,3 +206,16 @@ def test_the_checkers_messages_name_real_sections():
     for text, number in zip(source, ("07", "05"), strict=True):
         for other, named in CROSS.findall(text):
             assert int(named) in headings(other), (number, other, named)
+
+
+@pytest.mark.parametrize(
+    "name", ["05_message_queue", "07_capstone_caps", "07_capstone_caps_starter"]
+)
+def test_every_numbered_section_ends_with_a_try_it(name):
+    cells = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4).cells
+    text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    sections = re.split(r"^## ", text, flags=re.M)[1:]
+    numbered = [s for s in sections if re.match(r"\d+\.", s)]
+    assert len(numbered) >= 7
+    for section in numbered:
+        assert "### Try it" in section, section.splitlines()[0]
