@@ -6,6 +6,7 @@ answers are the slips learners make: comparing payloads instead of ids, a forgot
 """
 
 import re
+import sqlite3
 from pathlib import Path
 
 import nbformat
@@ -140,6 +141,16 @@ async def send_crashes(hub, order):
     raise KeyError("store")
 
 
+class BlankLedger(Ledger):  # the starter's stage 4, with its blanks still in
+    def __init__(self, path):
+        self.db = sqlite3.connect(path)
+        self.db.execute(____)
+
+
+def storage_with_blanks(path):
+    return SqliteQueue(path), BlankLedger(f"{path}.ledger")
+
+
 def storage_without_import(path):
     return SqliteQueueMisspelt(path), Ledger()  # noqa: F821 (the slip under test)
 
@@ -158,6 +169,7 @@ CASES_07 = [
     (ex07.q3, send_crashes, "incorrect", "raised KeyError"),
     (ex07.q3, solution_answer(ex07.q3.problem), "correct", "finds the order"),
     (ex07.q4, lambda path: ____, "not attempted", "____"),
+    (ex07.q4, storage_with_blanks, "not attempted", "____"),
     (ex07.q4, storage_without_import, "incorrect", "Did you import it?"),
     (ex07.q4, lambda path: MemoryQueue(), "incorrect", "(queue, ledger)"),
     (ex07.q4, lambda path: (MemoryQueue(), Ledger()), "incorrect", "lived in memory"),

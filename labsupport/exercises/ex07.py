@@ -15,7 +15,7 @@ import socketio
 
 from ..ackqueue import MemoryQueue
 from ..caps import NAMESPACE, CapsHub, order_key
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
 from ..servers import serve_socketio, stop
 from ._support import drain, expect_written, server_with
 
@@ -363,12 +363,17 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
     def _call(self, function, *args):
         try:
             return function(*args)
-        except NameError as error:  # most often: an import left out
+        except Exception as error:
+            if "_Blank" in str(error) or "____" in str(error):  # a blank still in the class
+                raise NotAttempted(UNTOUCHED) from error
+            self._explain(function, args, error)
+
+    def _explain(self, function, args, error):
+        if isinstance(error, NameError):  # most often: an import left out
             raise Incorrect(f"{function.__name__} raised {error!r}. Did you import it? "
                             "`from labsupport.sqlite_queue import SqliteQueue` and "
                             "`from labsupport.caps import Ledger`.") from error  # fmt: skip
-        except Exception as error:
-            raise Incorrect(f"{function.__name__}{args!r} raised {error!r}.") from error
+        raise Incorrect(f"{function.__name__}{args!r} raised {error!r}.") from error
 
 
 q1 = Exercise(PickupRouting())
