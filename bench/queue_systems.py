@@ -25,8 +25,10 @@ import socketio
 from aiohttp import web
 from systems import OrjsonText, decline_compression
 
-from labsupport.ackqueue import MemoryQueue, SqliteQueue
+from labsupport.ackqueue import MemoryQueue
+from labsupport.production.group_commit import BatchedSqliteQueue, GroupCommitHub
 from labsupport.queue_hub import QueueHub
+from labsupport.sqlite_queue import SqliteQueue
 
 
 async def pump(send, count, window, free):
@@ -98,9 +100,15 @@ class MeasuredHub(QueueHub):
         self.sio.start_background_task(self.run, sid, order)
 
 
+class MeasuredBatchedHub(GroupCommitHub, MeasuredHub):
+    """``MeasuredHub`` with ``GroupCommitHub``'s commits (labsupport/production)."""
+
+
 def _on_disk(batched):
     path = Path(tempfile.mkdtemp()) / "queue.db"
-    return app_for(MeasuredHub(SqliteQueue(path, "FULL", batched=batched)).sio)
+    if batched:
+        return app_for(MeasuredBatchedHub(BatchedSqliteQueue(path, "FULL")).sio)
+    return app_for(MeasuredHub(SqliteQueue(path, "FULL")).sio)
 
 
 def memory():

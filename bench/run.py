@@ -173,7 +173,8 @@ def fan_out(names, size):
 
 def queue_rates(count):
     """Messages per second through each queue backend: enqueue, deliver, acknowledge."""
-    from labsupport.ackqueue import MemoryQueue, SqliteQueue
+    from labsupport.ackqueue import MemoryQueue
+    from labsupport.sqlite_queue import SqliteQueue
     from labsupport.streams_queue import StreamsQueue
 
     folder = Path(tempfile.mkdtemp())

@@ -27,7 +27,8 @@ language, can play vendor or driver from this contract alone:
   drop repeats by (event, store, orderId): the order id is the *idempotency key*.
 
 Every event the hub handles is logged as ``EVENT: {"event", "time", "payload"}``.
-Run the parts as programs (``python -m labsupport.caps --help``; see ``caps_clients``).
+Notebook 07 builds the hub's pieces as four stages and runs this hub, with the learner's
+stages 3 and 4 in it, as a program: ``python -m labsupport.caps_programs --help``.
 """
 
 import json
@@ -180,14 +181,3 @@ class CapsHub(QueueHub):
         super().add_routes(app)
         app.router.add_post("/pickup", self.http_pickup)
         return app
-
-
-def main(argv=None):
-    """``python -m labsupport.caps hub|vendor|driver ...``: each part as a program."""
-    from . import caps_programs  # the programs import this module: import them late
-
-    caps_programs.main(argv)
-
-
-if __name__ == "__main__":
-    main()

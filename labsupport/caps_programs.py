@@ -1,10 +1,16 @@
-"""The three CAPS programs: ``python -m labsupport.caps hub|vendor|driver ...``.
+"""The three CAPS programs of notebook 07: ``python -m labsupport.caps_programs hub|vendor|driver``.
 
 ::
 
-    python -m labsupport.caps hub --port 8000 [--db FILE | --redis URL]
-    python -m labsupport.caps vendor --url http://127.0.0.1:8000 --store 1-206-flowers --orders 5
-    python -m labsupport.caps driver --url http://127.0.0.1:8000 --id driver-1
+    python -m labsupport.caps_programs hub --port 8000 [--db FILE [--stages FILE] | --redis URL]
+    python -m labsupport.caps_programs vendor --url http://127.0.0.1:8000 --store acme --orders 5
+    python -m labsupport.caps_programs driver --url http://127.0.0.1:8000 --id driver-1
+
+``--stages FILE`` runs the hub with the learner's own stages from notebook 07 (a file
+``write_stages`` makes of the cells that define them): stage 3's ``send_to_drivers``
+sends every pickup, and stage 4's ``make_storage`` keeps the queue and the ledger. So
+the acceptance scenario (a stopped driver, a stopped vendor, a killed hub) tests what
+the learner wrote.
 
 The hub prints ``listening on http://127.0.0.1:PORT`` and then one ``EVENT:`` line per
 event; a vendor or driver prints ``connected as <id>`` and then one line per order
@@ -19,7 +25,7 @@ import signal
 import socketio
 from aiohttp import web
 
-from . import caps, caps_storage, serve
+from . import caps, caps_stages, caps_storage, serve
 
 CUSTOMERS = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Radia Perlman", "Vint Cerf")
 
@@ -145,22 +151,26 @@ def driver(url, driver_id):
     asyncio.run(CapsClient(url, driver_id, "driver", ["pickup"], driver_handles).run())
 
 
-def hub_app(db=None, redis_url=None):
+def hub_app(db=None, redis_url=None, stages=None):
     """The hub as an aiohttp app: socket.io on ``/caps``, ``POST /pickup``, ``POST /publish``."""
-    queue, ledger, manager = caps_storage.storage(db, redis_url)
-    hub = caps.CapsHub(queue, ledger, log=say, client_manager=manager)
+    if stages:
+        hub = caps_stages.StagesHub(caps_stages.load_stages(stages), db, log=say)
+    else:
+        queue, ledger, manager = caps_storage.storage(db, redis_url)
+        hub = caps.CapsHub(queue, ledger, log=say, client_manager=manager)
     app = hub.add_routes(web.Application())
     hub.sio.attach(app)
     return app
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m labsupport.caps", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m labsupport.caps_programs", description=__doc__)
     parts = parser.add_subparsers(dest="part", required=True)
     hub = parts.add_parser("hub")
     hub.add_argument("--port", type=int, default=0)
     hub.add_argument("--db", help="keep the queue in this SQLite file (survives kill -9)")
     hub.add_argument("--redis", help="keep the queue on this Redis (several hubs can share it)")
+    hub.add_argument("--stages", help="run notebook 07's stages 3 and 4 from this file (with --db)")
     seller = parts.add_parser("vendor")
     seller.add_argument("--url", required=True)
     seller.add_argument("--store", required=True)
@@ -171,8 +181,14 @@ def main(argv=None):
     carrier.add_argument("--id", required=True)
     args = parser.parse_args(argv)
     if args.part == "hub":
-        asyncio.run(serve.serve(hub_app(args.db, args.redis), args.port))
+        if args.stages and not args.db:
+            parser.error("--stages needs --db: stage 4 keeps the hub's data in that file")
+        asyncio.run(serve.serve(hub_app(args.db, args.redis, args.stages), args.port))
     elif args.part == "vendor":
         vendor(args.url, args.store, args.orders, args.first)
     else:
         driver(args.url, args.id)
+
+
+if __name__ == "__main__":
+    main()

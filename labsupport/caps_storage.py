@@ -1,9 +1,12 @@
 """Where a CAPS hub keeps what it must not forget: the queue, and the ``Ledger``.
 
-The hub program picks one of three, as notebooks 05 and 06 did for the queue:
+The finished hub of notebook 07 uses it (``caps_programs hub`` without ``--stages``:
+in the learner's copy until stage 4 is written, and for §8's two hubs on Redis); the
+learner writes stage 4's ``DurableLedger`` in its place. It picks one of three, as
+notebooks 05 and 06 did for the queue:
 
 - nothing: all in memory, lost with the process;
-- ``--db FILE``: the queue in SQLite (``ackqueue.SqliteQueue``), the ledger in
+- ``--db FILE``: the queue in SQLite (``sqlite_queue.SqliteQueue``), the ledger in
   ``FILE.ledger.json``: both survive ``kill -9`` of the hub;
 - ``--redis URL``: the queue on Redis Streams (``streams_queue``), the ledger in Redis,
   and broadcasts shared through Redis, so several hubs can serve one service.
@@ -17,8 +20,9 @@ from pathlib import Path
 import redis
 import socketio
 
-from .ackqueue import MemoryQueue, SqliteQueue
+from .ackqueue import MemoryQueue
 from .caps import Ledger
+from .sqlite_queue import SqliteQueue
 from .streams_queue import StreamsQueue
 
 

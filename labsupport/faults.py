@@ -1,5 +1,9 @@
 """A fault injector: a client that goes away and comes back, on a schedule.
 
+Notebook 05 plays the same seeded schedule (``seed=evidence.seed()``) to a plain
+socket.io server, to the queue built by hand in cells and to ``queue_hub``; the tests
+of ``queue_hub`` and ``test_queue_by_hand.py`` use it too.
+
 A *schedule* is one True (online) or False (offline) per message of a stream.
 ``outages`` makes one at random, with a seed so every run is the same; ``run`` plays
 a stream through it: before message ``i`` is published, the client is connected or

@@ -1,5 +1,9 @@
 """The client side of the queue hub: acknowledge every message, catch up, drop duplicates.
 
+Notebook 05 §2 builds this client by hand (``HandClient``, in cells) and §5 swaps in
+this one, the same rules hardened; notebook 05 §1 uses it as a plain reader, and
+notebook 06 moves it between hubs (``move_to``).
+
 It does three things the hub's contract asks of a client (``queue_hub.py``):
 
 1. connect with a stable ``clientId`` and, on every (re)connect, send ``getAll`` for

@@ -1,5 +1,9 @@
 """A socket.io server that delivers through a queue, so that a client who was away misses nothing.
 
+Notebook 05 builds this hub by hand in cells (§2), then uses this module as the same
+rules, hardened (§5): bad input answered, never a crash. Notebook 07's ``CapsHub``
+is this hub with the parcel service's events added.
+
 The wire contract (the same as the capstone's hub in notebook 07):
 
 - connect with ``auth={"clientId": "<a name you keep>"}``; without one you are refused.
@@ -15,17 +19,14 @@ The wire contract (the same as the capstone's hub in notebook 07):
   ``{"error": "<reason>"}`` and changes nothing.
 
 Producers put messages in with ``hub.publish(client_id, event, payload)`` (from Python)
-or ``POST /publish`` with that JSON (from anywhere; used when the hub is a process).
+or ``POST /publish`` with that JSON (from anywhere; used when the hub is a process:
+``labsupport.production.queue_program``).
 """
-
-import asyncio
-import os
-import time
 
 import socketio
 from aiohttp import web
 
-from .ackqueue import MemoryQueue, QueueFull, QueueUnavailable, SqliteQueue
+from .ackqueue import QueueFull, QueueUnavailable
 from .guard import CONNECT_TIMEOUT, close_half_open
 
 FIELDS = {"received": ("clientId", "event", "messageId"), "getAll": ("clientId", "event")}
@@ -46,40 +47,6 @@ def invalid(name, data):
     return None
 
 
-class GroupCommit:
-    """One commit, and so one disk sync, for all the publishes of a few milliseconds.
-
-    A publish must not be sent or reported before its message is durable, or a crash
-    could lose a message its producer thinks is safe. A batched queue (``SqliteQueue(...,
-    batched=True)``) makes its changes durable only at ``commit()``. The first publish
-    schedules a commit ``delay`` seconds later; every publish until then waits for that
-    same commit. With many messages in flight that is far fewer disk syncs (``bench/``
-    measures it); the price is up to ``delay`` more latency for each message.
-    """
-
-    def __init__(self, queue, delay=0.002):
-        self.queue = queue
-        self.delay = delay
-        self.next = None  # the future the next commit resolves, once one is scheduled
-
-    def soon(self):
-        """Schedule a commit (unless one is scheduled); return the future it resolves."""
-        if self.next is None:
-            loop = asyncio.get_running_loop()
-            self.next = loop.create_future()
-            loop.call_later(self.delay, self._commit)
-        return self.next
-
-    def _commit(self):
-        done, self.next = self.next, None
-        try:
-            self.queue.commit()
-        except Exception as error:  # no publish waiting on it is reported as stored
-            done.set_exception(error)
-        else:
-            done.set_result(None)
-
-
 class QueueHub:
     """The socket.io server ``self.sio`` and its ``queue``, wired together."""
 
@@ -87,7 +54,6 @@ class QueueHub:
 
     def __init__(self, queue, connect_timeout=CONNECT_TIMEOUT, **server_options):
         self.queue = queue
-        self.group_commit = GroupCommit(queue) if getattr(queue, "batched", False) else None
         # One event at a time per client, in order: a catch-up (getAll) must finish
         # before that client's next request is handled (notebook 03, section 6).
         server_options.setdefault("async_handlers", False)
@@ -108,8 +74,6 @@ class QueueHub:
     async def publish(self, client_id, event, payload):
         """Queue the message, then send it to the client's room: it may or may not be there."""
         message = self.queue.enqueue(client_id, event, payload)
-        if self.group_commit:  # durable before anyone hears of it
-            await self.group_commit.soon()
         await self.sio.emit(event, message.to_wire(), to=client_id, namespace=self.namespace)
         return message
 
@@ -120,8 +84,6 @@ class QueueHub:
             deleted = self.queue.ack(data["clientId"], data["event"], data["messageId"])
         except QueueUnavailable as down:  # the message stays queued: it will come again
             return {"error": str(down)}
-        if self.group_commit:  # committed soon, not waited for: a lost ack is a duplicate
-            self.group_commit.soon()
         return {"ok": True, "deleted": deleted}
 
     async def get_all(self, sid, data=None):
@@ -131,8 +93,6 @@ class QueueHub:
             messages = self.queue.deliver(data["clientId"], data["event"], data.get("after", 0))
         except QueueUnavailable as down:
             return {"error": str(down)}
-        if self.group_commit:  # the delivery counts
-            self.group_commit.soon()
         for message in messages:  # to this connection only, oldest first
             await self.sio.emit(message.event, message.to_wire(), to=sid, namespace=self.namespace)
         return {"sent": len(messages)}
@@ -162,30 +122,7 @@ class QueueHub:
 
 
 def from_environment():
-    """The hub as a program: ``QUEUE_DB=path`` makes the queue durable (SQLite), and
-    ``QUEUE_BATCH=1`` commits it once for all the publishes of a moment (``GroupCommit``).
+    """Moved to ``labsupport.production.queue_program`` (kept while notebook 06 names it)."""
+    from .production.queue_program import from_environment as moved
 
-    With no ``QUEUE_DB`` the queue is in memory, and dies with the process.
-    ``QUEUE_REDIS=redis://...`` puts it on Redis Streams instead, shared by every hub
-    given that URL, and passes broadcasts between the hubs through Redis (notebook 06).
-
-    ``python -m labsupport.serve labsupport.queue_hub:from_environment``
-    """
-    path, redis_url = os.environ.get("QUEUE_DB"), os.environ.get("QUEUE_REDIS")
-    manager = None
-    if redis_url:
-        from .streams_queue import StreamsQueue  # only hubs on Redis need the redis package
-
-        queue = StreamsQueue(redis_url)
-        manager = socketio.AsyncRedisManager(redis_url)
-    elif path:  # QUEUE_SYNC=NORMAL trades safety against power cuts for speed
-        batched = os.environ.get("QUEUE_BATCH") == "1"  # GroupCommit: one commit per 2 ms
-        queue = SqliteQueue(path, os.environ.get("QUEUE_SYNC", "FULL"), batched=batched)
-    else:
-        # A restarted in-memory hub must not hand out the message ids of its previous
-        # life (clients would drop new messages as duplicates): start counting from now.
-        queue = MemoryQueue(first_offset=time.time_ns() // 1000)
-    hub = QueueHub(queue, client_manager=manager)
-    app = hub.add_routes(web.Application())
-    hub.sio.attach(app)
-    return app
+    return moved()

@@ -1,4 +1,6 @@
-"""Make the learner's copy of a solved notebook (notebook 07 has one).
+"""Maintainer tooling, not for learners: make the learner's copy of a solved notebook.
+
+Notebook 07 has one (``07_capstone_caps_starter.ipynb``).
 
 In the solved notebook, a cell that the learner should write carries its starter code
 in its metadata, under ``"starter"``. The learner's copy is the same notebook with

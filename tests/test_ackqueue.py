@@ -9,7 +9,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from labsupport.ackqueue import MemoryQueue, QueueFull, SqliteQueue
+from labsupport.ackqueue import MemoryQueue, QueueFull
+from labsupport.production.group_commit import BatchedSqliteQueue
+from labsupport.sqlite_queue import SqliteQueue
 from labsupport.streams_queue import StreamsQueue
 
 
@@ -21,8 +23,8 @@ def make(request, tmp_path):
         if request.param == "memory":
             return MemoryQueue(**limits)
         if request.param.startswith("sqlite"):
-            batched = request.param == "sqlite-batched"
-            return SqliteQueue(tmp_path / "queue.db", batched=batched, **limits)
+            kind = BatchedSqliteQueue if request.param == "sqlite-batched" else SqliteQueue
+            return kind(tmp_path / "queue.db", **limits)
         return StreamsQueue(request.getfixturevalue("redis_url"), **limits)
 
     return make_queue
@@ -33,8 +35,8 @@ def make_with_clock(request, tmp_path):
     def make_queue(**limits):
         if request.param == "memory":
             return MemoryQueue(**limits)
-        batched = request.param == "sqlite-batched"
-        return SqliteQueue(tmp_path / "queue.db", batched=batched, **limits)
+        kind = BatchedSqliteQueue if request.param == "sqlite-batched" else SqliteQueue
+        return kind(tmp_path / "queue.db", **limits)
 
     return make_queue
 
@@ -115,7 +117,7 @@ def test_sqlite_keeps_everything_across_a_reopen(tmp_path):
 
 
 def test_a_batched_queue_makes_its_changes_durable_at_commit_all_together(tmp_path):
-    queue = SqliteQueue(tmp_path / "q.db", batched=True)
+    queue = BatchedSqliteQueue(tmp_path / "q.db")
     elsewhere = SqliteQueue(tmp_path / "q.db")  # another connection: sees only commits
     first = queue.enqueue("c", "e", 1)
     queue.enqueue("c", "e", 2)
@@ -127,7 +129,7 @@ def test_a_batched_queue_makes_its_changes_durable_at_commit_all_together(tmp_pa
 
 
 def test_a_failed_change_in_a_batch_leaves_the_rest_of_the_batch(tmp_path):
-    queue = SqliteQueue(tmp_path / "q.db", batched=True)
+    queue = BatchedSqliteQueue(tmp_path / "q.db")
     kept = queue.enqueue("c", "e", "kept")
     with pytest.raises(TypeError):
         queue.enqueue("c", "e", object())  # not JSON: this change alone is undone
@@ -139,7 +141,7 @@ def test_a_failed_change_in_a_batch_leaves_the_rest_of_the_batch(tmp_path):
 
 WRITER = """
 import sys
-from labsupport.ackqueue import SqliteQueue
+from labsupport.sqlite_queue import SqliteQueue
 queue = SqliteQueue(sys.argv[1], synchronous="NORMAL")
 n = 0
 while True:

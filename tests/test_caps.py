@@ -114,7 +114,7 @@ def caps_event(line):
 
 
 def part(name, *args, ready=CONNECTED):
-    argv = [sys.executable, "-m", "labsupport.caps", *args]
+    argv = [sys.executable, "-m", "labsupport.caps_programs", *args]
     return processes.start_process(name, argv, ready=ready)
 
 

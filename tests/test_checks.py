@@ -237,64 +237,6 @@ def test_q2_count_rooms(answer, outcome):
     assert verdict(ex04.q2.problem, answer)[0] == outcome
 
 
-# --- notebook 05 ---------------------------------------------------------------------
-
-from labsupport.exercises import ex05  # noqa: E402
-
-received_right = solution_answer(ex05.q1.problem)
-
-
-def received_trusting(queue, data):
-    queue.ack(data["clientId"], data["event"], data["messageId"])
-    return {"ok": True}
-
-
-def received_acks_everything(queue, data):
-    for message in queue.pending("driver", "pickup"):  # deletes before checking
-        queue.ack("driver", "pickup", message.message_id)
-    return received_right(queue, data)
-
-
-@pytest.mark.parametrize(
-    "answer, outcome, words",
-    [
-        (lambda queue, data: ____, "not attempted", "____"),
-        (received_trusting, "incorrect", "crash"),
-        (received_acks_everything, "incorrect", "deleted a message"),
-        (received_right, "correct", "exactly its message"),
-    ],
-)
-def test_q1_handle_received(answer, outcome, words):
-    got, text = verdict(ex05.q1.problem, answer)
-    assert (got, words in text) == (outcome, True), text
-
-
-dedupe_right = solution_answer(ex05.q2.problem)
-
-
-def dedupe_by_payload(messages):
-    return list(dict.fromkeys(m["payload"] for m in messages))
-
-
-@pytest.mark.parametrize(
-    "answer, outcome, words",
-    [(untouched, "not attempted", "____"), (dedupe_by_payload, "incorrect", "ids, not payloads"),
-     (dedupe_right, "correct", "once")],
-)  # fmt: skip
-def test_q2_dedupe(answer, outcome, words):
-    got, text = verdict(ex05.q2.problem, answer)
-    assert (got, words in text) == (outcome, True), text
-
-
-@pytest.mark.parametrize(
-    "answer, outcome",
-    [(____, "not attempted"), ("a", "incorrect"), ("c", "incorrect"), ("d", "incorrect"),
-     ("b", "correct"), (" B ", "correct")],
-)  # fmt: skip
-def test_q3_lost_ack(answer, outcome):
-    assert verdict(ex05.q3.problem, answer)[0] == outcome
-
-
 from labsupport.exercises import ex06  # noqa: E402
 
 shared_right = solution_answer(ex06.q1.problem)
@@ -359,49 +301,6 @@ def test_ex06_q2_reclaim(answer, outcome, words):
 )
 def test_ex06_q3_members(answer, outcome):
     assert verdict(ex06.q3.problem, answer)[0] == outcome
-
-
-from labsupport.ackqueue import MemoryQueue  # noqa: E402
-from labsupport.exercises import ex07  # noqa: E402
-
-stage1_right = solution_answer(ex07.q1.problem)
-stage2_right = solution_answer(ex07.q2.problem)
-
-
-def stage1_to_everyone(sio):
-    @sio.on("pickup", namespace="/caps")
-    async def pickup(sid, order):
-        await sio.emit("pickup", order, namespace="/caps")
-
-
-def stage2_to_everyone(sio):
-    stage2_right(sio)
-
-    @sio.on("delivered", namespace="/caps")
-    async def delivered(sid, order):
-        await sio.emit("delivered", order, namespace="/caps")
-
-
-async def send_without_queue(hub, order):
-    for driver in hub.ledger.drivers():
-        await hub.sio.emit("pickup", {"payload": order}, to=driver, namespace="/caps")
-
-
-@pytest.mark.parametrize(
-    "problem, answer, outcome, words",
-    [(ex07.q1, lambda sio: ____, "not attempted", "____"),
-     (ex07.q1, stage1_to_everyone, "incorrect", "1-206-flowers got"),
-     (ex07.q1, stage1_right, "correct", "both drivers"),
-     (ex07.q2, stage2_to_everyone, "incorrect", "acme got"),
-     (ex07.q2, stage2_right, "correct", "only 1-206-flowers"),
-     (ex07.q3, send_without_queue, "incorrect", "nothing was queued"),
-     (ex07.q3, solution_answer(ex07.q3.problem), "correct", "finds the order"),
-     (ex07.q4, lambda path: MemoryQueue(), "incorrect", "lived in memory"),
-     (ex07.q4, solution_answer(ex07.q4.problem), "correct", "still there")],
-)  # fmt: skip
-def test_ex07_stages(problem, answer, outcome, words):
-    got, text = verdict(problem.problem, answer)
-    assert (got, words in text) == (outcome, True), text
 
 
 from labsupport.exercises import ex08  # noqa: E402

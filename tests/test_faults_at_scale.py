@@ -23,7 +23,7 @@ from labsupport.queue_client import QueueClient
 from labsupport.streams_queue import GROUP
 
 COUNT = 10_000
-HUB = "labsupport.queue_hub:from_environment"
+HUB = "labsupport.production.queue_program:from_environment"
 
 
 @pytest.fixture(autouse=True)

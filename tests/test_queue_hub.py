@@ -8,9 +8,11 @@ import socketio
 from aiohttp import web
 
 from labsupport import faults, servers
-from labsupport.ackqueue import MemoryQueue, SqliteQueue
+from labsupport.ackqueue import MemoryQueue
+from labsupport.production.group_commit import BatchedSqliteQueue, GroupCommitHub
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
+from labsupport.sqlite_queue import SqliteQueue
 
 
 @pytest.fixture
@@ -106,15 +108,15 @@ def test_a_client_that_never_acks_gets_duplicates_and_drops_them(hub):
 
 
 def test_group_commit_stores_each_publish_before_it_returns_with_fewer_commits(tmp_path):
-    class CountedQueue(SqliteQueue):
+    class CountedQueue(BatchedSqliteQueue):
         commits = 0
 
         def commit(self):
             self.commits += 1
             super().commit()
 
-    queue = CountedQueue(tmp_path / "q.db", batched=True)
-    hub = QueueHub(queue)
+    queue = CountedQueue(tmp_path / "q.db")
+    hub = GroupCommitHub(queue)
     elsewhere = SqliteQueue(tmp_path / "q.db")  # sees only what is committed
     durable_when_returned = []
 

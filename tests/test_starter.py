@@ -20,10 +20,26 @@ def test_the_committed_starter_copy_is_generated_from_the_solved_notebook():
     )
 
 
+def stage_cells(notebook):
+    return [c for c in notebook.cells if c.cell_type == "code" and "starter" in c.metadata]
+
+
 def test_every_stage_has_a_blank_in_the_starter_and_none_in_the_solution():
     solved = nbformat.read(SOLVED, as_version=4)
-    stages = [cell for cell in solved.cells if "q" in cell.source and ".check(" in cell.source]
-    assert len(stages) == 4
+    stages = [c for c in stage_cells(solved) if "____" in c.metadata["starter"]]
+    assert len(stages) >= 6  # stages 1-3, and stage 4's ledger, its drivers, make_storage
     for cell in stages:
         assert "____" not in cell.source
-        assert "____" in cell.metadata["starter"]
+    checks = [c.source for c in solved.cells if c.cell_type == "code" and ".check(" in c.source]
+    answers = ["stage1", "stage2", "send_to_drivers", "make_storage"]
+    assert checks == [f"q{n}.check({name})" for n, name in enumerate(answers, 1)]
+
+
+def test_the_starter_never_shows_an_answer_and_imports_what_stage_4_needs():
+    learner = starter_copy(nbformat.read(SOLVED, as_version=4))
+    sources = "\n".join(c.source for c in learner.cells if c.cell_type == "code")
+    assert "getsource(caps.CapsHub._send)" not in sources  # _send's loop is stage 3's answer
+    assert "hub.publish(driver" not in sources
+    before_stage_4 = sources.split("def make_storage")[0]
+    assert "from labsupport.sqlite_queue import SqliteQueue" in before_stage_4
+    assert "import sqlite3" in before_stage_4

@@ -7,7 +7,8 @@ from ..checks import Choice, Exercise, Incorrect, Problem
 class HandleReceived(Problem):
     title = "q1, handling received"
     hints = (
-        "Section 3 shows the hub's `received`: check the payload first, then `queue.ack`.",
+        "Section 2 builds the hub's `received`; section 5 shows `QueueHub.received`, which checks "
+        "the payload first, then calls `queue.ack`.",
         "Check `isinstance(data, dict)`, then that each of the three fields is there and a str.",
         "On success: `queue.ack(data['clientId'], data['event'], data['messageId'])`, "
         "then `return {'ok': True}`.",
@@ -63,17 +64,34 @@ deleted unless the request names exactly one message.
         return reply
 
 
+def messages(*pairs):
+    """``("m1", "a"), ...`` -> messages as the hub sends them (only the fields that matter)."""
+    return [{"messageId": message_id, "payload": payload} for message_id, payload in pairs]
+
+
+def shown(batch):
+    """A batch of messages, short and whole: ``[m2 'b', m1 'a']``."""
+    return "[" + ", ".join(f"{m['messageId']} {m['payload']!r}" for m in batch) + "]"
+
+
 class Dedupe(Problem):
     title = "q2, dropping duplicates"
+    # (messages, expected payloads, the likely slip when the answer is this wrong one)
     cases = [
-        ([], []),
-        ([{"messageId": "m1", "payload": "a"}, {"messageId": "m1", "payload": "a"}], ["a"]),
-        ([{"messageId": "m2", "payload": "b"}, {"messageId": "m1", "payload": "a"},
-          {"messageId": "m2", "payload": "b"}, {"messageId": "m3", "payload": "b"}],
-         ["b", "a", "b"]),
+        (messages(), [], {}),
+        (messages(("m1", "a"), ("m1", "a")), ["a"],
+         {("a", "a"): "m1 arrived twice: keep each message id once."}),
+        (messages(("m2", "b"), ("m1", "a"), ("m2", "b"), ("m3", "b")), ["b", "a", "b"],
+         {("b", "a"): "m3 carries the same payload as m2, but it is a new message (a new id): "
+                      "compare message ids, not payloads.",
+          ("a", "b", "b"): "keep the order in which the messages first arrived; do not sort."}),
+        (messages(("m5", "x"), ("m5", "y")), ["x"],
+         {("x", "y"): "m5 arrived twice (the second copy even changed its payload): it is one "
+                      "message, so keep the first copy only.",
+          ("y",): "keep the first copy of m5, the one that arrived first, not the last."}),
     ]  # fmt: skip
     hints = (
-        "Section 4: the client keeps a set of the message ids it has seen.",
+        "Section 2 builds the client's `handle`: it keeps a set of the message ids it has seen.",
         "Loop over the messages; skip one whose id is in the set; else add the id and keep "
         "the payload.",
     )
@@ -96,23 +114,24 @@ m3 above), and both must be kept.
 
     def verify(self, dedupe):
         self.expect_attempted(dedupe)
-        for messages, expected in self.cases:
+        for batch, expected, slips in self.cases:
             try:
-                got = dedupe(list(messages))
+                got = dedupe([dict(m) for m in batch])
             except Exception as error:
-                raise Incorrect(f"dedupe({messages!r:.80}) raised {error!r}") from error
+                raise Incorrect(
+                    f"for the messages {shown(batch)}, dedupe raised {error!r}"
+                ) from error
             self.expect_attempted(got)
             if got != expected:
-                slip = " Compare message ids, not payloads." if got == ["b", "a"] else ""
-                raise Incorrect(
-                    f"dedupe({messages!r:.100}) gave {got!r}, expected {expected!r}.{slip}"
-                )
+                slip = slips.get(tuple(got) if isinstance(got, list | tuple) else None, "")
+                raise Incorrect(f"For the messages {shown(batch)} we expected the payloads "
+                                f"{expected!r}, got {got!r}. {slip}".rstrip())  # fmt: skip
         return "each message once, first arrival kept."
 
 
 class LostAck(Choice):
     title = "q3, a lost acknowledgement"
-    hints = ("Section 4: what does the hub do with a message it has no acknowledgement for?",)
+    hints = ("Section 3: what does the hub do with a message it has no acknowledgement for?",)
     solution = """
 q3.check("b")
 """

@@ -4,13 +4,23 @@ Each stage is checked over real connections to the namespace ``/caps``, with the
 contract's ``auth`` (see ``labsupport/caps.py``).
 """
 
+import ast
+import inspect
+import tempfile
+import textwrap
+import warnings
+from pathlib import Path
+
 import socketio
 
 from ..ackqueue import MemoryQueue
-from ..caps import NAMESPACE, CapsHub
-from ..checks import Exercise, Incorrect, Problem
+from ..caps import NAMESPACE, CapsHub, order_key
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
 from ..servers import serve_socketio, stop
 from ._support import drain, expect_written, server_with
+
+AWAITED = {"emit", "enter_room", "leave_room", "publish", "call", "save_session", "get_session"}
+NAMESPACED = {"on", "emit", "enter_room", "leave_room"}
 
 ORDER = {"store": "1-206-flowers", "orderId": "17", "customer": "Ada Lovelace",
          "address": "12 Pine St"}  # fmt: skip
@@ -53,6 +63,56 @@ def expect(got, wanted):
             raise Incorrect(f"{client_id} got {got[client_id]!r}, expected {events!r}.")
 
 
+def slips(function):
+    """The two slips this course sees most, found in the source of ``function``: calls
+    that must be awaited and are not, and socket.io calls without ``namespace=``."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return [], []
+    awaited = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Await)}
+    calls = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)]  # fmt: skip
+    unawaited = [c.func.attr for c in calls if c.func.attr in AWAITED and id(c) not in awaited]
+    bare = [c.func.attr for c in calls if c.func.attr in NAMESPACED and not namespaced(c)]
+    return list(dict.fromkeys(unawaited)), list(dict.fromkeys(bare))
+
+
+def namespaced(call):
+    return any(keyword.arg == "namespace" for keyword in call.keywords)
+
+
+def likely_why(function, wrong, warned):
+    """Name the slips behind a wrong answer, or None if none is found."""
+    unawaited, bare = slips(function)
+    if warned and not unawaited:
+        unawaited = ["a coroutine"]
+    why = []
+    if unawaited and "never awaited" not in wrong:
+        names = ", ".join(f"`{name}(...)`" for name in unawaited)
+        why.append(f"{names} not awaited: without `await` the coroutine is made but never "
+                   "runs (Python warns 'coroutine ... was never awaited')")  # fmt: skip
+    if bare and function.__name__.startswith("stage"):
+        names = ", ".join(f"`{name}(...)`" for name in bare)
+        why.append(f"{names} without `namespace=\"/caps\"`: then they work in the namespace "
+                   "\"/\", where no CAPS client is")  # fmt: skip
+    return "; ".join(why) or None
+
+
+def diagnosed(function, verify):
+    """Run ``verify()``; if it fails, name the slips found in ``function``'s source."""
+    with warnings.catch_warnings(record=True) as caught:  # "never awaited" is a diagnosis
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            return verify()
+        except Incorrect as wrong:
+            warned = any("never awaited" in str(w.message) for w in caught)
+            why = likely_why(function, str(wrong), warned)
+            if why is None:
+                raise
+            raise Incorrect(f"{wrong} Likely why: {why}.") from wrong
+
+
 class PickupRouting(Problem):
     title = "stage 1, pickup routing"
     hints = (
@@ -81,6 +141,9 @@ whoever is in it now. The vendor is not in `drivers`, so it does not hear its ow
 
     def verify(self, stage1):
         expect_written(self, stage1)
+        return diagnosed(stage1, lambda: self._scenario(stage1))
+
+    def _scenario(self, stage1):
         people = {"driver-1": "driver", "driver-2": "driver", "1-206-flowers": "vendor"}
         got = play("stage1", stage1, people, "1-206-flowers", "pickup")
         expect(got, {"driver-1": [["pickup", ORDER]], "driver-2": [["pickup", ORDER]],
@@ -115,12 +178,45 @@ reaches exactly the vendor who asked for the pickup.
 
     def verify(self, stage2):
         expect_written(self, stage2)
+        return diagnosed(stage2, lambda: self._scenario(stage2))
+
+    def _scenario(self, stage2):
         people = {"1-206-flowers": "vendor", "acme": "vendor", "driver-1": "driver"}
         got = play("stage2", stage2, people, "driver-1", "delivered")
         if got["acme"]:
             raise Incorrect(f"acme got {got['acme']!r}: send to the order's store only.")
         expect(got, {"1-206-flowers": [["delivered", ORDER]], "driver-1": []})
         return "only 1-206-flowers heard about its order."
+
+
+class StageHub(CapsHub):
+    """The finished hub, sending pickups with the learner's ``send_to_drivers``; it notes
+    an error, and each ``publish`` coroutine, to tell a missing ``await`` by name."""
+
+    def __init__(self, send_to_drivers):
+        super().__init__(MemoryQueue(), log=lambda line: None)
+        self.send_to_drivers, self.error, self.publishing = send_to_drivers, None, []
+
+    def publish(self, client_id, event, payload):  # a plain def: it hands out the coroutine
+        coroutine = super().publish(client_id, event, payload)
+        self.publishing.append(coroutine)
+        return coroutine
+
+    async def _send(self, event, order, recipients):
+        try:
+            result = self.send_to_drivers(self, order)
+            if inspect.isawaitable(result):
+                await result
+        except Exception as error:  # reported by the checker, not lost in the server's log
+            self.error = error
+        return {"ok": True}
+
+    def unawaited(self):
+        return [c for c in self.publishing if inspect.getcoroutinestate(c) == "CORO_CREATED"]
+
+    def close_unawaited(self):
+        for coroutine in self.unawaited():
+            coroutine.close()  # no "never awaited" warning later: the checker said it
 
 
 class QueuedPickups(Problem):
@@ -144,24 +240,24 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
 
     def verify(self, send_to_drivers):
         expect_written(self, send_to_drivers)
-
-        class StageHub(CapsHub):
-            async def _send(self, event, order, recipients):
-                await send_to_drivers(self, order)
-                return {"ok": True}
-
-        hub = StageHub(MemoryQueue(), log=lambda line: None)
+        hub = StageHub(send_to_drivers)
         server = serve_socketio(hub.sio, name="stage3")
         try:
-            return self._scenario(hub, server.url)
+            return diagnosed(send_to_drivers, lambda: self._scenario(hub, server.url))
         finally:
             stop("stage3")
+            hub.close_unawaited()
 
     def _scenario(self, hub, url):
         caps_client(url, "driver-away", "driver").disconnect()  # known, then gone
         online = caps_client(url, "driver-here", "driver")
         vendor = caps_client(url, "1-206-flowers", "vendor")
         vendor.call("pickup", ORDER, timeout=5)
+        if hub.error is not None:
+            raise Incorrect(f"send_to_drivers(hub, order) raised {hub.error!r}.")
+        if hub.unawaited():
+            raise Incorrect("hub.publish(...) was called but never awaited, so it never ran: "
+                            "write `await hub.publish(driver, 'pickup', order)`.")  # fmt: skip
         live = drain(online)
         if [event for event, _ in live] != ["pickup"]:
             raise Incorrect(f"the connected driver got {live!r}; expected one pickup.")
@@ -174,45 +270,113 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
         return "the driver who was away finds the order queued for it."
 
 
-class DurableQueue(Problem):
+class DurableStorage(Problem):
     title = "stage 4, catch-up after a restart"
     hints = (
-        "Notebook 05 §7: which queue keeps its messages when the process dies?",
-        "`SqliteQueue(path)` from `labsupport.ackqueue`.",
+        "Notebook 05 §4: the queue on SQLite survives kill -9. What else must the hub "
+        "remember? Its drivers, and who took which order: that is the ledger.",
+        "`take` is one `INSERT OR IGNORE` (the first driver keeps the order) and one `SELECT`; "
+        "a driver can be a row of the same table, with the key `driver:<name>`.",
+        '`make_storage(path)` returns `SqliteQueue(path), DurableLedger(f"{path}.ledger")`.',
     )
     solution = """
-from labsupport.ackqueue import SqliteQueue
+import sqlite3
+
+from labsupport.caps import Ledger
+from labsupport.sqlite_queue import SqliteQueue
 
 
-def make_queue(path):
-    return SqliteQueue(path)
+class DurableLedger(Ledger):
+    def __init__(self, path):
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("CREATE TABLE IF NOT EXISTS taken (key TEXT PRIMARY KEY, driver TEXT)")
+
+    def take(self, key, driver):  # the first to take it keeps it, across restarts too
+        self.db.execute("INSERT OR IGNORE INTO taken VALUES (?, ?)", (key, driver))
+        return self.db.execute("SELECT driver FROM taken WHERE key = ?", (key,)).fetchone()[0]
 
 
-q4.check(make_queue)
+def add_driver(self, driver):
+    self.take(f"driver:{driver}", driver)  # a driver is a row too
+
+
+def drivers(self):
+    rows = self.db.execute("SELECT driver FROM taken WHERE key LIKE 'driver:%'")
+    return sorted(name for (name,) in rows)
+
+
+DurableLedger.add_driver, DurableLedger.drivers = add_driver, drivers
+
+
+def make_storage(path):
+    return SqliteQueue(path), DurableLedger(f"{path}.ledger")
+
+
+q4.check(make_storage)
 """
     why = """
-A restarted hub is a new process with empty memory; only what was written to disk
-before the crash comes back, so the queue must live in a file (or in Redis).
+A restarted hub is a new process with empty memory: only what was on disk before the
+crash comes back. The queue is not all the hub must not forget: without its drivers, a
+pickup after a restart goes to nobody; without its takers, two drivers deliver one order.
 """
 
-    def verify(self, make_queue):
-        import tempfile
-        from pathlib import Path
-
-        expect_written(self, make_queue)
-        path = Path(tempfile.mkdtemp()) / "hub.db"
-        before = make_queue(path)
-        self.expect_attempted(before)
-        before.enqueue("driver-1", "pickup", ORDER)
-        del before  # the hub "dies"; a new one starts on the same path
-        after = [m.payload for m in make_queue(path).pending("driver-1", "pickup")]
+    def verify(self, make_storage):
+        expect_written(self, make_storage)
+        path = str(Path(tempfile.mkdtemp()) / "hub.db")
+        queue, ledger = self._open(make_storage, path)
+        queue.enqueue("driver-1", "pickup", ORDER)
+        self._call(ledger.add_driver, "driver-1")
+        self.expect_attempted(self._call(ledger.take, order_key(ORDER), "driver-1"))
+        self.expect_attempted(self._call(ledger.drivers))
+        del queue, ledger  # the hub "dies"; a new one starts on the same path
+        queue, ledger = self._open(make_storage, path)
+        after = [m.payload for m in queue.pending("driver-1", "pickup")]
         if after != [ORDER]:
             raise Incorrect(f"after the restart the queue holds {after!r}: it lived in "
-                            "memory. Keep it in a file (notebook 05 §7).")  # fmt: skip
-        return "the order queued before the restart is still there after it."
+                            "memory. Keep it in a file (notebook 05 §4).")  # fmt: skip
+        if self._call(ledger.drivers) != ["driver-1"]:
+            raise Incorrect(
+                "after the restart the ledger forgot its drivers "
+                f"(drivers() is {ledger.drivers()!r}): a pickup would reach nobody."
+            )
+        taker = self._call(ledger.take, order_key(ORDER), "driver-2")
+        if taker != "driver-1":
+            raise Incorrect(
+                f"after the restart driver-2 could take an order driver-1 had "
+                f"taken (take gave {taker!r}): it would be delivered twice."
+            )
+        return "the queued order, the drivers and who took what all survived the restart."
+
+    def _open(self, make_storage, path):
+        storage = self._call(make_storage, path)
+        self.expect_attempted(storage)
+        if not (isinstance(storage, tuple) and len(storage) == 2):
+            raise Incorrect(f"make_storage(path) should return (queue, ledger), got {storage!r}.")
+        for part, methods in (
+            (storage[0], ("enqueue", "pending")),
+            (storage[1], ("take", "drivers")),
+        ):
+            if not all(hasattr(part, m) for m in methods):
+                raise Incorrect(f"{part!r} has no {' or '.join(methods)}: return (queue, ledger).")
+        return storage
+
+    def _call(self, function, *args):
+        try:
+            return function(*args)
+        except Exception as error:
+            if "_Blank" in str(error) or "____" in str(error):  # a blank still in the class
+                raise NotAttempted(UNTOUCHED) from error
+            self._explain(function, args, error)
+
+    def _explain(self, function, args, error):
+        if isinstance(error, NameError):  # most often: an import left out
+            raise Incorrect(f"{function.__name__} raised {error!r}. Did you import it? "
+                            "`from labsupport.sqlite_queue import SqliteQueue` and "
+                            "`from labsupport.caps import Ledger`.") from error  # fmt: skip
+        raise Incorrect(f"{function.__name__}{args!r} raised {error!r}.") from error
 
 
 q1 = Exercise(PickupRouting())
 q2 = Exercise(StoreDelivery())
 q3 = Exercise(QueuedPickups())
-q4 = Exercise(DurableQueue())
+q4 = Exercise(DurableStorage())

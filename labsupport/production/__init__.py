@@ -1,0 +1,12 @@
+"""labsupport.production: what a real deployment adds, kept out of the lessons.
+
+Nothing here is a lesson: each module says which notebook, program or benchmark uses it.
+The teaching modules (``ackqueue``, ``queue_hub``, ...) never import from here.
+
+- ``group_commit``: batched SQLite commits, one disk sync for the publishes of a few
+  milliseconds (``BatchedSqliteQueue``, ``GroupCommit``, ``GroupCommitHub``); used by
+  ``queue_program`` and ``bench/queue_systems.py`` (notebook 08 quotes its figures).
+- ``queue_program``: the queue hub as a program, wired from environment variables
+  (``from_environment``: ``QUEUE_DB``, ``QUEUE_SYNC``, ``QUEUE_BATCH``, ``QUEUE_REDIS``);
+  notebook 06 and the fault tests run it.
+"""
