@@ -31,9 +31,9 @@ from labsupport.production.benchmark import (
     SYSTEMS,
     fan_out,
     load,
-    queue_rates,
     rounds,
 )
+from labsupport.production.queue_rates import queue_rates
 
 QUEUE_SYSTEMS = {  # name: the factory in queue_systems.py
     "bare emit-with-ack": "bare",
