@@ -104,3 +104,22 @@ def test_ex08_q1_ratio(answer, outcome, words):
 )
 def test_ex08_q2_bottleneck(answer, outcome):
     assert verdict(ex08.q2.problem, answer)[0] == outcome
+
+
+@pytest.mark.parametrize(
+    "module, notebook",
+    [(ex06, "06_scaling_with_redis.ipynb"), (ex08, "08_measuring.ipynb")],
+)
+def test_every_section_a_hint_or_message_names_is_a_heading_of_its_notebook(module, notebook):
+    import inspect
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / notebook
+    cells = nbformat.read(path, as_version=4).cells
+    headings = {int(m) for c in cells if c.cell_type == "markdown"
+                for m in re.findall(r"^## (\d+)\. ", c.source, re.MULTILINE)}  # fmt: skip
+    named = {int(n) for n in re.findall(r"[Ss]ection (\d+)", inspect.getsource(module))}
+    assert named and named <= headings, (named, headings)
