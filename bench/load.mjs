@@ -37,7 +37,7 @@ async function latency(n) {
     await socket.emitWithAck("echo", i);
     times.push(now() - start);
   }
-  return { p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
+  return { p10_us: percentile(times, 0.1), p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
 }
 
 async function inflight(n, window) {
@@ -80,7 +80,7 @@ async function wslatency(n) {
   say({ ready: true }); await go();
   const times = [];
   for (let i = 0; i < n; i++) { const start = now(); await echo(`${i}`); times.push(now() - start); }
-  return { p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
+  return { p10_us: percentile(times, 0.1), p50_us: percentile(times, 0.5), p90_us: percentile(times, 0.9) };
 }
 
 // The raw WebSocket's "inflight": N messages echoed, WINDOW unanswered at most.

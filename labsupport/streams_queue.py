@@ -19,6 +19,9 @@ event
 ``dead_letters``                the stream ``dead-letters``
 ==============================  ==============================================
 
+Each consumer also counts, in the hash ``reclaimed``, the entries its ``XAUTOCLAIM``
+took over: notebook 06 reads it to show what hub B took from a killed hub A.
+
 Every hub is a *consumer* (named ``hub-<pid>``) of one consumer group, ``hubs``, on
 each stream. Redis remembers which consumer holds which delivered, unacknowledged
 entry: the *pending entries list*, read with ``XPENDING``. That is what lets a hub
@@ -38,6 +41,7 @@ from .ackqueue import Message, QueueFull, QueueUnavailable
 
 GROUP = "hubs"
 DEAD = "dead-letters"
+RECLAIMED = "reclaimed"  # hash: consumer -> how many entries its XAUTOCLAIM took over
 ENTRY_ID = re.compile(r"\d+-\d+")  # what XADD hands out: milliseconds, then a counter
 
 
@@ -139,6 +143,11 @@ class StreamsQueue:
         return [(_entry(f["clientId"], f["event"], entry_id, f), f["reason"])
                 for entry_id, f in self.redis.xrange(DEAD)]  # fmt: skip
 
+    @_reports_outage
+    def reclaimed(self):
+        """``{consumer: entries}``: how many entries each consumer's ``XAUTOCLAIM`` took over."""
+        return {name: int(count) for name, count in self.redis.hgetall(RECLAIMED).items()}
+
     def _ensure_group(self, stream):
         if stream in self.groups:
             return
@@ -156,7 +165,10 @@ class StreamsQueue:
             cursor, entries, *_ = self.redis.xautoclaim(stream, GROUP, self.consumer, 0, cursor)
             claimed += [entry for entry in entries if entry[1] is not None]
             if cursor == "0-0":
-                return claimed
+                break
+        if claimed:  # evidence of a takeover, readable from any process (``reclaimed``)
+            self.redis.hincrby(RECLAIMED, self.consumer, len(claimed))
+        return claimed
 
     def _read_new(self, stream):
         """``XREADGROUP ... >``: the entries no consumer of the group has read yet."""

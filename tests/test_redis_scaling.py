@@ -1,10 +1,16 @@
-"""Notebook 06's claims, on a real Redis: rooms shared across server processes. (The
+"""Notebook 06's claims, on a real Redis: rooms shared across server processes, and the
+count of what a hub took over from a dead one. (The
 queue on Redis Streams surviving a killed hub and a restarted Redis, with 10,000
 messages each, is in test_faults_at_scale.py.)"""
+
+import os
+import subprocess
+import sys
 
 import pytest
 
 from labsupport import clients, processes, redis_server, registry, trace
+from labsupport.streams_queue import StreamsQueue
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +50,38 @@ def test_without_redis_the_broadcast_stops_at_the_process_boundary():
     log.wait_for("announcement", actor="ann")
     assert ben.call("members", "drivers") == 1  # a round trip: anything sent has arrived
     assert [r.event for r in log.records(actor="ben")] == ["connected"]
+
+
+def test_reclaimed_counts_what_a_consumers_xautoclaim_took_from_a_dead_one(redis_url):
+    # notebook 06 section 5 reads this count to show hub B's takeover of hub A
+    dead = StreamsQueue(redis_url, consumer="hub-dead")
+    alive = StreamsQueue(redis_url, consumer="hub-alive")
+    for n in range(3):
+        dead.enqueue("reader", "news", n)
+    handed_out = dead.deliver("reader", "news")  # pending under hub-dead, never acknowledged
+    assert [m.payload for m in handed_out] == [0, 1, 2]
+    assert alive.reclaimed() == {}
+    taken = alive.deliver("reader", "news")
+    assert [(m.payload, m.deliveries) for m in taken] == [(0, 2), (1, 2), (2, 2)]
+    assert alive.reclaimed() == {"hub-alive": 3}
+    for message in taken:
+        alive.ack("reader", "news", message.message_id)
+    assert alive.deliver("reader", "news") == [] and alive.reclaimed() == {"hub-alive": 3}
+
+
+def test_the_benchmark_reads_cpu_time_finer_than_a_clock_tick():
+    # notebook 08: /proc/<pid>/stat counts 10 ms ticks; the kernel's CPU clock counts ns
+    from labsupport.production.benchmark import cpu_seconds
+
+    busy = ("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.0137: pass\n"
+            "print('done', flush=True)\ninput()")  # fmt: skip
+    child = subprocess.Popen([sys.executable, "-c", busy], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert child.stdout.readline() == "done\n"  # it has burnt 13.7 ms of CPU, then waits
+        used = cpu_seconds(child.pid)
+        assert 0.0137 < used < 5
+        ticks = used * os.sysconf("SC_CLK_TCK")
+        assert abs(ticks - round(ticks)) > 1e-6  # not a whole number of 10 ms ticks
+    finally:
+        child.communicate("\n", timeout=10)

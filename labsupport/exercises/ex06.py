@@ -97,9 +97,11 @@ Redis, and every server, B included, delivers it to its own members of that room
     def _wait_until_shared(self, url):
         try:  # a server subscribes once a client has connected to it
             redis_server.wait_for_subscribers(url, "socketio", 2, timeout=3)
-        except TimeoutError as error:
-            fix = "client_manager=socketio.AsyncRedisManager(redis_url)"
-            raise Incorrect(f"the servers never listened on Redis: give each one {fix}.") from error
+        except TimeoutError as error:  # name the symptom and the section, not the code
+            why = ("the servers never listened on Redis, so an emit on server A cannot reach "
+                   "a room on server B. Section 2 shows what each server is given so that "
+                   "they share their broadcasts.")  # fmt: skip
+            raise Incorrect(why) from error
 
     def _judge(self, got):
         if got["acme"]:
@@ -114,7 +116,7 @@ Redis, and every server, B included, delivers it to its own members of that room
 class Reclaim(Problem):
     title = "q2, taking over a dead consumer's messages"
     hints = (
-        "Section 4 did it by hand: which command moves pending entries to another consumer?",
+        "Section 3 did it by hand: which command moves pending entries to another consumer?",
         "`db.xautoclaim(stream, group, me, min_idle_time=0)` returns (next id, entries, "
         "deleted ids).",
     )
@@ -147,12 +149,24 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
             raise Incorrect(f"recover(db, 'jobs', 'workers', 'alive') raised {error!r}") from error
         self.expect_attempted(got)
         owners = {c["name"]: c["pending"] for c in db.xpending("jobs", "workers")["consumers"]}
+        if not got and owners == {"dead": 2}:
+            raise Incorrect(self._nothing_claimed(db, owners))
         if list(got) != ids[1:]:
             raise Incorrect(f"expected the two unacknowledged ids {ids[1:]}, got {got!r}.")
         if owners != {"alive": 2}:
             raise Incorrect(f"XPENDING says the pending entries belong to {owners}; "
                             "they should now belong to 'alive'.")  # fmt: skip
         return "the two unacknowledged entries now belong to 'alive'; the acked one stayed done."
+
+    def _nothing_claimed(self, db, owners):
+        """An empty takeover: most often a ``min_idle_time`` longer than the entries' idle time."""
+        idle = max(info["time_since_delivered"]
+                   for info in db.xpending_range("jobs", "workers", "-", "+", 10))  # fmt: skip
+        return (f"recover(db, 'jobs', 'workers', 'alive') returned [] and XPENDING still says "
+                f"the entries belong to {owners}. XAUTOCLAIM only takes entries idle for at "
+                f"least min_idle_time milliseconds, and these were delivered {idle} ms ago: "
+                "a minimum meant to protect a slow living consumer skips them. Section 3 says "
+                "what to give it when you know the consumer is dead.")  # fmt: skip
 
 
 class PerProcessMembers(Choice):

@@ -6,7 +6,7 @@ from ..checks import Choice, Exercise, Incorrect, Problem
 class Ratio(Problem):
     title = "q1, a ratio against the baseline"
     hints = (
-        "Section 2 prints each figure next to Node's from the same run.",
+        "Section 3 divides the course's CPU per message by Node's, from the same round.",
         "`figures[system][key] / figures['Node socket.io'][key]`",
     )
     solution = """

@@ -9,4 +9,8 @@ The teaching modules (``ackqueue``, ``queue_hub``, ...) never import from here.
 - ``queue_program``: the queue hub as a program, wired from environment variables
   (``from_environment``: ``QUEUE_DB``, ``QUEUE_SYNC``, ``QUEUE_BATCH``, ``QUEUE_REDIS``);
   notebook 06 and the fault tests run it.
+- ``benchmark``: the benchmark's harness (servers started, the Node load client, CPU
+  read from the kernel's per-process clock); ``bench/run.py`` and notebook 08 use it.
+- ``queue_rates``: messages per second through each queue backend in one process;
+  ``bench/run.py`` and notebook 08.
 """
