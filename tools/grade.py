@@ -108,7 +108,9 @@ def rows_for(submission, result, isolated, outside):
         verdict = result["exercises"].get(name, {"verdict": "not reached", "message": stopped})
         rows.append({**base, "exercise": title, **verdict})
     shown = None if isolated.startswith("isolated") else isolated  # say so only when not
-    note = "; ".join(filter(None, [result["notebook"].get("message", ""), shown]))
+    seconds = result["notebook"].get("seconds")
+    took = f"graded in {seconds} s" if seconds is not None else ""
+    note = "; ".join(filter(None, [result["notebook"].get("message", ""), shown, took]))
     rows.append({**base, "exercise": report.NOTEBOOK, "verdict": result["notebook"]["verdict"],
                  "message": note})  # fmt: skip
     left = result["leftovers"] + outside

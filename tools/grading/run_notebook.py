@@ -18,6 +18,7 @@ graded yet is "not reached", with the cell and the error that stopped it.
 import asyncio
 import json
 import os
+import queue
 import sys
 import time
 
@@ -101,17 +102,27 @@ class Grading:
         return None
 
     async def recovered(self, client):
-        """Interrupt the kernel (Ctrl-C, as JupyterLab's stop button) and see if it answers."""
+        """Interrupt the kernel (Ctrl-C, as JupyterLab's stop button), then wait until it
+        runs code again: right after an error it aborts what it was sent, for a moment."""
         await ensure_async(client.km.interrupt_kernel())
-        probe = nbformat.v4.new_code_cell("pass")
-        client.timeout = RECOVERY_TIMEOUT
-        try:
-            await client.async_execute_cell(probe, 0)
-        except (CellTimeoutError, DeadKernelError):
-            return False
-        except CellExecutionError:  # a second KeyboardInterrupt: it answered
-            pass
-        return True
+        deadline = time.monotonic() + RECOVERY_TIMEOUT
+        while time.monotonic() < deadline:
+            if await self.answer(client, deadline) == "ok":
+                return True
+            await asyncio.sleep(0.2)
+        return False
+
+    async def answer(self, client, deadline):
+        """Run ``pass``; the status of its reply ("ok", "aborted"...), or None if none came."""
+        msg_id = client.kc.execute("pass", store_history=False)
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                reply = await client.kc.get_shell_msg(timeout=left)
+            except queue.Empty:
+                return None
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]["status"]
+        return None
 
     async def run_cells(self, client, notebook):
         """Run the cells in order; return ``None``, or ``(kind, why)`` if the notebook stopped."""
@@ -124,13 +135,14 @@ class Grading:
                 return "timeout", f"the notebook's {self.job['notebook_timeout']} s ran out " \
                     f"before {where(index, cell)}"  # fmt: skip
             limit = min(self.job["cell_timeout"], left)
-            problem = await self.execute(client, index, cell, limit, limit < left)
+            by_notebook = left <= self.job["cell_timeout"]  # the notebook limit comes first
+            problem = await self.execute(client, index, cell, limit, by_notebook)
             names = [name for name in CHECK_CALL.findall(cell.source) if name in self.titles]
             self.read_verdicts(cell, names)
             self.save()
             if problem is None:
                 continue
-            stop = await self.after_problem(client, problem, names, limit < left)
+            stop = await self.after_problem(client, problem, names, by_notebook)
             if stop:
                 return stop
         return None
@@ -180,7 +192,7 @@ def fresh_copy(path):
 
 async def grade(job):
     grading = Grading(job)
-    stop = None
+    stop, started = None, time.monotonic()
     try:
         if os.environ.get(isolation.ISOLATED) == "1":
             isolation.loopback_up()
@@ -197,6 +209,7 @@ async def grade(job):
     except Exception as error:  # the kernel would not start, or not stop
         stop = stop or ("start", f"the kernel could not run it: {error!r}")
     grading.finish(stop, notebook)
+    grading.notebook["seconds"] = round(time.monotonic() - started)
     nbformat.write(notebook, job["executed"])
     grading.save()
     everyone = os.environ.get(isolation.ISOLATED) == "1"
