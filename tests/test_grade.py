@@ -219,6 +219,16 @@ def fault_grades(tmp_path_factory):
     notebook.cells.append(nbformat.v4.new_code_cell('print("Correct (q2, reading a trace).")'))
     save(notebook, folder / "leaves" / NOTEBOOK_00.name)
 
+    notebook = solve(section(NOTEBOOK_00), NOTEBOOK_00)  # a hang Ctrl-C cannot stop
+    hang = "import signal, time\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" \
+        "while True:\n    time.sleep(1)\n\n"  # fmt: skip
+    exercises()["q1"].source = hang + exercises()["q1"].source
+    save(notebook, folder / "stuck" / NOTEBOOK_00.name)
+
+    notebook = solve(section(NOTEBOOK_00), NOTEBOOK_00)
+    exercises()["q1"].source = "import os\n\nos._exit(1)\n\n" + exercises()["q1"].source
+    save(notebook, folder / "dies" / NOTEBOOK_00.name)
+
     save(nbformat.v4.new_notebook(), folder / "notes.ipynb")
     return grade(folder, "--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "120")
 
@@ -260,6 +270,26 @@ def test_an_infinite_loop_times_out_and_the_rest_is_graded(fault_grades):
     assert fault_grades["loop", "00_start_here", q2]["verdict"] == "correct"
     assert fault_grades["loop", "00_start_here", report.NOTEBOOK]["verdict"] == "timed out"
     assert fault_grades["wrong", "00_start_here", report.NOTEBOOK]["verdict"] == "completed"
+
+
+def test_a_hang_that_ignores_interrupts_stops_the_notebook(fault_grades):
+    q1, q2 = titles(NOTEBOOK_00)
+    assert fault_grades["stuck", "00_start_here", q1]["verdict"] == "timed out"
+    assert fault_grades["stuck", "00_start_here", q2]["verdict"] == "not reached"
+    assert (
+        "did not answer after an interrupt" in fault_grades["stuck", "00_start_here", q2]["message"]
+    )
+    assert fault_grades["stuck", "00_start_here", report.NOTEBOOK]["verdict"] == "timed out"
+
+
+def test_a_kernel_that_dies_leaves_the_rest_not_reached(fault_grades):
+    for title in titles(NOTEBOOK_00):
+        row = fault_grades["dies", "00_start_here", title]
+        assert (row["verdict"], row["message"]) == (
+            "not reached",
+            "the notebook stopped first: the kernel died in cell 3 (`import os`)",
+        )
+    assert fault_grades["dies", "00_start_here", report.NOTEBOOK]["verdict"] == "kernel died"
 
 
 def test_an_error_before_the_exercises_leaves_them_not_reached(fault_grades):
