@@ -149,7 +149,7 @@ def main(argv=None):
         prefix, isolated = isolation.namespace_prefix()
     out = (options.out or output_folder(options.paths)).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    print(f"grading {len(found)} notebooks ({isolated}); results in {out}", flush=True)
+    print(f"grading {len(found)} notebook(s) ({isolated}); results in {out}", flush=True)
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         graded = pool.map(lambda s: grade(s, options, out, prefix, isolated), found)
         rows = [row for rows in graded for row in rows]
