@@ -230,7 +230,7 @@ def fault_grades(tmp_path_factory):
     save(notebook, folder / "dies" / NOTEBOOK_00.name)
 
     save(nbformat.v4.new_notebook(), folder / "notes.ipynb")
-    return grade(folder, "--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "120")
+    return grade(folder, "--jobs", "3", "--cell-timeout", "20", "--notebook-timeout", "120")
 
 
 LISTENER = socket.create_server(("127.0.0.1", 0))  # the test's own loopback: not the notebook's
