@@ -38,10 +38,11 @@ SHUTDOWN_MARGIN = 90  # s beyond the notebook's limit for the kernel to start an
 def arguments(argv):
     parser = argparse.ArgumentParser(prog="./course grade", description=__doc__.split("\n")[0])
     parser.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders")
-    parser.add_argument("--out", type=Path, help="where to write grades.csv and grades.md")
-    parser.add_argument("--cell-timeout", type=int, default=120, help="s per cell (120)")
-    parser.add_argument("--notebook-timeout", type=int, default=900, help="s per notebook")
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (1)")
+    add = parser.add_argument
+    add("--out", type=Path, metavar="DIR", help="where to write the grades (next to PATH)")
+    add("--cell-timeout", type=int, default=120, metavar="S", help="s per cell (120)")
+    add("--notebook-timeout", type=int, default=900, metavar="S", help="s per notebook (900)")
+    add("--jobs", type=int, default=1, metavar="N", help="notebooks graded at once (1)")
     parser.add_argument("--no-isolation", action="store_true", help="no namespaces")
     return parser.parse_args(argv)
 
