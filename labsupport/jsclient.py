@@ -1,16 +1,22 @@
 """Ask the official socket.io JavaScript client (under Node) to connect, and report what it saw.
 
-Notebook 04 uses it to compare what the Python and JavaScript clients show when the
-server refuses a namespace. It runs ``js/connect.mjs`` with Node; the client library
-comes from ``node_modules/`` (``npm ci``).
+Notebook 04 uses ``connect`` to compare what the Python and JavaScript clients show when
+the server refuses a namespace (``js/connect.mjs``). Notebook 05 drives one client through
+an outage with ``OutageClient`` (``js/outage_client.mjs``), to watch connection state
+recovery. Node runs both; the client library comes from ``node_modules/`` (``npm ci``).
 """
 
 import json
+import queue
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
+from .doctor import ROOT
+
 SCRIPT = Path(__file__).parent / "js" / "connect.mjs"
+OUTAGE_SCRIPT = Path(__file__).parent / "js" / "outage_client.mjs"
 
 
 def connect(url, namespace="/", auth=None, timeout=20):
@@ -24,3 +30,42 @@ def connect(url, namespace="/", auth=None, timeout=20):
     if result.returncode != 0 or not result.stdout.strip():
         raise RuntimeError(f"the JavaScript client failed: {result.stderr.strip()[-500:]}")
     return json.loads(result.stdout.splitlines()[-1])
+
+
+class OutageClient:
+    """The official client in a Node process that you can cut off and bring back.
+
+    ``send("join ROOM" | "cut" | "reconnect")``; ``next(key)`` waits for the next thing the
+    client reports that has ``key`` (``"connected"``, ``"event"``, ``"joined"``) and also
+    returns what it reported before it. ``close()`` ends the process.
+    """
+
+    def __init__(self, url):
+        if shutil.which("node") is None:
+            raise FileNotFoundError("node is not installed: run the README set-up")
+        self.process = subprocess.Popen(["node", str(OUTAGE_SCRIPT), url], cwd=ROOT, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(json.loads(line))
+
+    def send(self, command):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def next(self, key, timeout=10):
+        """(the next report with ``key``, the reports before it)."""
+        before = []
+        while True:
+            report = self.lines.get(timeout=timeout)
+            if key in report:
+                return report, before
+            before.append(report)
+
+    def close(self):
+        if self.process.poll() is None:
+            self.send("quit")
+            self.process.wait(timeout=10)
