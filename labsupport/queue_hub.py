@@ -119,10 +119,3 @@ class QueueHub:
         """Add ``POST /publish`` to the aiohttp ``app``; return it (serve it with ``sio``)."""
         app.router.add_post("/publish", self.http_publish)
         return app
-
-
-def from_environment():
-    """Moved to ``labsupport.production.queue_program`` (kept while notebook 06 names it)."""
-    from .production.queue_program import from_environment as moved
-
-    return moved()
