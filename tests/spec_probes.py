@@ -193,15 +193,15 @@ def oversized_post(url):
     return "no answer" if reply is None else str(reply.status_code)
 
 
-def invalid_packet(url, bad, transport="websocket"):
-    """Send ``bad`` after CONNECT: is the session closed at once (within 1 s)?"""
+def invalid_packet(url, bad, transport="websocket", connect="40"):
+    """Send ``bad`` after ``connect``: is the session closed at once (within 1 s)?"""
     if transport == "polling":
         session = Polling(url)
         session.connect()
         session.post(bad)
         return "closed" if session.closed_within(1 + TIMEOUT) else "open"
     ws = raw_websocket(url)
-    ws.send("40")
+    ws.send(connect)
     assert ws.recv().startswith("40")
     ws.send(bad)
     return "closed" if ws_closed_within(ws, 1 + TIMEOUT) else "open"

@@ -10,6 +10,7 @@ Then the reaches into python-engineio that the guard depends on, one test each.
 """
 
 import inspect
+import sys
 
 import pytest
 import socketio
@@ -18,7 +19,7 @@ from aiohttp import web
 from engineio import async_socket, payload
 from engineio.async_drivers import aiohttp as eio_aiohttp
 
-from labsupport import servers
+from labsupport import processes, servers
 from labsupport.production import guard
 
 ENGINEIO = [name for name in spec_probes.EXPECTED
@@ -107,5 +108,30 @@ def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():
     server = servers.serve_app(app, name="truncated")
     try:
         assert spec_probes.Polling(server.url).handshake["pingInterval"] == 1000
+    finally:
+        server.stop()
+
+
+# Every server the course starts is guarded the same way: the programs of serve.py too.
+
+PROGRAMS = [
+    ("spec_probes:spec_server", "tests"),  # a factory returning an AsyncServer
+    ("labsupport.queue_hub:from_environment", "tests"),  # an app with sio.attach(app)
+    ("systems:tuned", "bench"),  # the benchmark's tuned server (production/tuned.py)
+]
+
+
+@pytest.mark.parametrize("target, path", PROGRAMS)
+def test_every_program_of_serve_py_is_guarded(target, path):
+    argv = [sys.executable, "-m", "labsupport.serve", target, "--port", "0",
+            "--connect-timeout", str(spec_probes.TIMEOUT)]  # fmt: skip
+    env = {"PYTHONPATH": str(spec_probes.ROOT / path)}
+    server = processes.start_process("guarded-program", argv, env=env)
+    try:
+        auth = '40{"clientId":"probe"}'  # the queue hub wants to know who connects
+        assert spec_probes.invalid_packet(server.url, "42{}", connect=auth) == "closed"
+        assert spec_probes.no_connect(server.url) == f"closed after about {spec_probes.TIMEOUT:g} s"
+        assert spec_probes.unknown_namespace(server.url) == "an object with a message"
+        assert spec_probes.duplicate_poll(server.url) == "400, closed"
     finally:
         server.stop()
