@@ -16,8 +16,6 @@ and prints it. Timeouts are ``TIMEOUT`` seconds (``SPEC_TIMEOUT``, default 1).
 import collections
 import json
 import os
-import shutil
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ import requests
 import socketio
 import websocket
 
-from labsupport import processes, registry, servers
+from labsupport import jsclient, processes, registry, servers
 from labsupport.production import guard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,11 +165,7 @@ def js_burst(url, count=40, transport="polling", size=0):
 
     Each event carries ``size`` characters; the client splits its POSTs at maxPayload.
     """
-    assert shutil.which("node"), "node is installed by the README set-up"
-    argv = ["node", str(ROOT / "tests" / "js" / "burst.mjs"), url, str(count), transport,
-            str(size)]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=ROOT)
-    seen = json.loads(done.stdout.splitlines()[-1])
+    seen = jsclient.burst(url, count, transport, size)
     told = "told" if seen["told"] or seen.get("error") else "not told"
     return f"{seen['tally']} of {count}, {told}"
 

@@ -1,9 +1,9 @@
 // The official socket.io client (from node_modules) emits COUNT "count" events in one
 // burst, waits until they are sent, then asks the server's "tally" (with an acknowledgement), and prints one JSON
 // line: how many the client sent, how many the server counted, and whether the client
-// was told of any trouble (a disconnection, an error).
+// was told of any trouble (a disconnection, an error). Used by jsclient.burst.
 //
-//   node tests/js/burst.mjs URL COUNT TRANSPORT [SIZE]
+//   node burst.mjs URL COUNT TRANSPORT [SIZE]
 //
 // TRANSPORT is polling or websocket; each event carries SIZE characters (default 0).
 import { io } from "socket.io-client";
