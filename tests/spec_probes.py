@@ -167,7 +167,9 @@ def js_burst(url, count=40, transport="polling", size=0):
     """
     seen = jsclient.burst(url, count, transport, size)
     told = "told" if seen["told"] or seen.get("error") else "not told"
-    return f"{seen['tally']} of {count}, {told}"
+    arrived = seen["tally"]  # the first emit leaves alone, so 1 (0 if it waits too)
+    shown = "at most 1" if arrived is not None and arrived <= 1 < count else arrived
+    return f"{shown} of {count}, {told}"
 
 
 def many_in_one_post(url, count=100):
@@ -267,10 +269,10 @@ EXPECTED = {  # requirement: (probe, plain python-socketio, course server, Node)
     "handshake fields (sid, upgrades, pingInterval, pingTimeout, maxPayload)":
         (handshake_fields, "complete, exact", "complete, exact", "complete, exact"),
     "40 events over polling from the official JS client":
-        (js_burst, "1 of 40, not told", "40 of 40, not told", "40 of 40, not told"),
+        (js_burst, "at most 1 of 40, not told", "40 of 40, not told", "40 of 40, not told"),
     "400 events of 100 bytes over polling (4 times maxPayload)":
-        (lambda url: js_burst(url, 400, size=100), "1 of 400, not told", "400 of 400, not told",
-         "400 of 400, not told"),
+        (lambda url: js_burst(url, 400, size=100), "at most 1 of 400, not told",
+         "400 of 400, not told", "400 of 400, not told"),
     "100 events in one POST":
         (many_in_one_post, "0 of 100, status 200", "100 of 100, status 200",
          "100 of 100, status 200"),
