@@ -16,6 +16,7 @@ and prints it. Timeouts are ``TIMEOUT`` seconds (``SPEC_TIMEOUT``, default 1).
 import collections
 import json
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -242,6 +243,23 @@ def duplicate_poll(url):
     return "400, closed" if session.closed_within(1) else "400, left open"
 
 
+def overlapping_post(url):
+    """A second POST while the first is still sending its body: refused with 400, closed?"""
+    session = Polling(url)
+    session.connect()
+    port, path = int(url.rsplit(":", 1)[1]), session.path.split(url, 1)[1]
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: 11\r\n\r\n42")  # fmt: skip
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as first:
+        first.sendall(head.encode())  # 2 of its 11 bytes: the POST is under way
+        time.sleep(0.3)  # let the server start reading it
+        second = session.post('42["count"]', timeout=2)
+        first.sendall(b'["count"]')
+    if second is None or second.status_code != 400:
+        return "not refused"
+    return "400, closed" if session.closed_within(1) else "400, left open"
+
+
 def subsecond_ping(system):
     """A 0.5 s ping interval: advertised as 500 ms, or refused?"""
     try:
@@ -288,6 +306,8 @@ EXPECTED = {  # requirement: (probe, plain python-socketio, course server, Node)
     f"upgrade not finished within {TIMEOUT:g} s": (unfinished_upgrade, "open", "closed", "closed"),
     "a second GET poll while one waits":
         (duplicate_poll, "not refused", "400, closed", "400, closed"),
+    "a second POST while one is under way":
+        (overlapping_post, "not refused", "400, closed", "400, closed"),
     "CONNECT_ERROR for an unknown namespace":
         (unknown_namespace, "a str", "an object with a message", "an object with a message"),
 }  # fmt: skip

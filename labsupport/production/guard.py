@@ -15,7 +15,8 @@ to ``maxPayload`` bytes; beyond: 413 (the        at most 16 packets (python-engi
 client closes on it)                             limit, which it answers with 200)
 A packet that is not Engine.IO: 400, closed     each packet is decoded before
 A Socket.IO packet that is invalid: closed      a strict packet class (``StrictPacket``)
-A second GET poll while one waits: 400, closed  the waiting polls are counted
+A second GET (or POST) while one is under way:  the requests under way are counted
+400, and the session closed
 No CONNECT within ``connect_timeout``: closed   one sweeper task per server
 No upgrade within ``upgrade_timeout``: closed   a timer per upgrade request
 CONNECT_ERROR carries ``{"message": ...}``      ``StrictPacket.encode``
@@ -110,7 +111,7 @@ class Guard:
         self.sio, self.eio = sio, sio.eio
         self.connect_timeout, self.upgrade_timeout = connect_timeout, upgrade_timeout
         self.new_sessions = {}  # eio sid -> when it opened, until it connects a namespace
-        self.polling = set()  # eio sids with a GET poll waiting
+        self.polling, self.posting = set(), set()  # eio sids with a GET (a POST) under way
         self.sweeper = None
         if not getattr(sio.packet_class, "strict", False):
             sio.packet_class = strict(sio.packet_class)
@@ -155,10 +156,12 @@ class Guard:
         if session is None or request.method not in ("GET", "POST"):
             return await handler(request)  # a handshake, or python-engineio's own 400
         if request.method == "POST":
-            return await self.post(request, handler, sid)
+            return await self.one_at_a_time(
+                self.posting, "POST", sid, self.post(request, handler, sid)
+            )
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self.upgrade(request, handler, session)
-        return await self.poll(request, handler, sid)
+        return await self.one_at_a_time(self.polling, "GET poll", sid, handler(request))
 
     async def refuse(self, sid, status, why, close=True):
         if close:
@@ -185,15 +188,16 @@ class Guard:
                 return response
         return response
 
-    async def poll(self, request, handler, sid):
-        """One GET poll at a time per session (Engine.IO v4: 400, and the session closed)."""
-        if sid in self.polling:
-            return await self.refuse(sid, 400, "a second GET poll while one is waiting")
-        self.polling.add(sid)
+    async def one_at_a_time(self, under_way, kind, sid, answer):
+        """One GET and one POST at a time per session (Engine.IO v4: else 400, closed)."""
+        if sid in under_way:
+            answer.close()  # the coroutine that would have answered it never runs
+            return await self.refuse(sid, 400, f"a second {kind} while one is under way")
+        under_way.add(sid)
         try:
-            return await handler(request)
+            return await answer
         finally:
-            self.polling.discard(sid)
+            under_way.discard(sid)
 
     async def upgrade(self, request, handler, session):
         """An upgrade not finished in ``upgrade_timeout`` s closes the session and its socket."""
