@@ -116,14 +116,12 @@ def serve_socketio(sio, name="socketio", port=0, app=None):
     """Attach the socket.io server ``sio`` to an aiohttp app and serve it.
 
     ``app`` lets you add your own routes (a web page, say) beside ``/socket.io/``.
-    ``guard.attach`` holds it to the socket.io specification (notebook 03, section 8:
-    nothing dropped behind an "OK", bad sessions closed).
     On stop, ``sio.shutdown()`` ends socket.io's background tasks before the web server
     closes, as python-socketio asks. Connected clients are not told goodbye: their
     connections simply drop, as they would if the server crashed, so they try to
     reconnect (and get a new session id if a server is there again).
     """
-    app = guard.attach(sio, app or web.Application())  # held to the socket.io specification
+    app = guard.attach(sio, app or web.Application())  # the specification's rules: guard.py
     server = serve_app(app, name=name, port=port)
 
     async def shut_down():
