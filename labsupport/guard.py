@@ -8,8 +8,8 @@ Socket.IO v5 instead, as Node's server does:
 - every packet a client sends is handled, up to a stated limit (``maxPayload`` bytes
   per request); beyond it the client gets 413, never 200;
 - an invalid packet closes its session at once;
-- a session that sends no CONNECT in ``connect_timeout`` seconds, or does not finish
-  its WebSocket upgrade in ``upgrade_timeout``, is closed;
+- a session that sends no CONNECT in ``connect_timeout`` seconds is closed; a WebSocket
+  upgrade not finished in ``upgrade_timeout`` is given up (the session keeps polling);
 - a second GET poll on a session while one waits gets 400 and closes it;
 - a refused namespace is told ``{"message": ...}``, as clients expect.
 

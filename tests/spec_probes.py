@@ -225,7 +225,12 @@ def unfinished_upgrade(url):
     ws = raw_websocket(url, session.handshake["sid"])
     ws.send("2probe")
     assert ws.recv() == "3probe"
-    return "closed" if ws_closed_within(ws, 2 * TIMEOUT + 1.5) else "open"
+    if not ws_closed_within(ws, 2 * TIMEOUT + 1.5):
+        return "open"
+    session.post('421["tally"]')  # does the session still work over polling?
+    replies = [session.get(timeout=2) for _ in range(3)]
+    texts = [r.text for r in replies if r is not None and r.status_code == 200]
+    return "closed, polling goes on" if any("431[" in t for t in texts) else "closed, session gone"
 
 
 def duplicate_poll(url):
@@ -303,7 +308,8 @@ EXPECTED = {  # requirement: (probe, plain python-socketio, course server, Node)
         (lambda url: invalid_packet(url, "42{}", "polling"), "open", "closed", "closed"),
     f"no CONNECT within {TIMEOUT:g} s":
         (no_connect, "open", *[f"closed after about {TIMEOUT:g} s"] * 2),
-    f"upgrade not finished within {TIMEOUT:g} s": (unfinished_upgrade, "open", "closed", "closed"),
+    f"upgrade not finished within {TIMEOUT:g} s":
+        (unfinished_upgrade, "open", *["closed, polling goes on"] * 2),
     "a second GET poll while one waits":
         (duplicate_poll, "not refused", "400, closed", "400, closed"),
     "a second POST while one is under way":

@@ -18,7 +18,8 @@ A Socket.IO packet that is invalid: closed      a strict packet class (``StrictP
 A second GET (or POST) while one is under way:  the requests under way are counted
 400, and the session closed
 No CONNECT within ``connect_timeout``: closed   one sweeper task per server
-No upgrade within ``upgrade_timeout``: closed   a timer per upgrade request
+No upgrade within ``upgrade_timeout``: its     a timer per upgrade request
+WebSocket closed, the session keeps polling
 CONNECT_ERROR carries ``{"message": ...}``      ``StrictPacket.encode``
 ``pingInterval`` advertised exactly             sub-second values refused (ValueError)
 =============================================  ====================================
@@ -26,7 +27,7 @@ CONNECT_ERROR carries ``{"message": ...}``      ``StrictPacket.encode``
 Where it reaches into python-engineio / python-socketio (``test_spec_reaches.py``
 fails loudly if an upgrade moves one): ``sio.packet_class``; ``sio.eio.handlers``;
 ``sio.eio.sockets`` and a session's ``close(wait=False)``, ``queue`` (``None`` ends
-its transport), ``upgraded``; ``engineio.payload.Payload.max_decode_packets``; the
+its transport), ``upgraded``, ``upgrading``; ``engineio.payload.Payload.max_decode_packets``; the
 aiohttp driver reading a POST body with ``request.content.read``; the route handler
 being the Engine.IO server's bound ``handle_request``.
 """
@@ -200,20 +201,22 @@ class Guard:
             under_way.discard(sid)
 
     async def upgrade(self, request, handler, session):
-        """An upgrade not finished in ``upgrade_timeout`` s closes the session and its socket."""
+        """An upgrade not finished in ``upgrade_timeout`` s: its WebSocket is closed, and
+        the session goes on polling (as with Node's ``upgradeTimeout``)."""
         task, late = asyncio.current_task(), []
 
         def give_up():
             if not session.upgraded:
                 late.append(True)
-                task.cancel()
+                task.cancel()  # ends python-engineio's wait for the UPGRADE packet
 
         timer = asyncio.get_running_loop().call_later(self.upgrade_timeout, give_up)
         try:
             return await handler(request)
         except asyncio.CancelledError:
             if late:
-                await close_now(self.eio, session.sid, "no upgrade in time")
+                log.info("session %s: no upgrade in time", session.sid)
+                session.upgrading = False  # polling answers again (it sent NOOPs meanwhile)
             raise
         finally:
             timer.cancel()
