@@ -96,7 +96,12 @@ def test_reach_a_session_closes_without_waiting_and_none_ends_its_transport():
     assert list(close.parameters) == ["self", "wait", "abort", "reason"]
     poll = inspect.getsource(async_socket.AsyncSocket.poll)
     assert "if packets == [None]:" in poll and "return []" in poll
-    assert "self.upgraded = True" in inspect.getsource(async_socket.AsyncSocket._websocket_handler)
+    upgrade = inspect.getsource(async_socket.AsyncSocket._websocket_handler)
+    assert "self.upgraded = True" in upgrade and "self.upgrading = True" in upgrade
+    # while `upgrading`, polls get NOOP: the guard resets it when it gives an upgrade up
+    assert "if self.upgrading or self.upgraded:" in inspect.getsource(
+        async_socket.AsyncSocket.handle_get_request
+    )
 
 
 def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():

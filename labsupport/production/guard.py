@@ -24,12 +24,13 @@ CONNECT_ERROR carries ``{"message": ...}``      ``StrictPacket.encode``
 ``pingInterval`` advertised exactly             sub-second values refused (ValueError)
 =============================================  ====================================
 
-Where it reaches into python-engineio / python-socketio (``test_spec_reaches.py``
-fails loudly if an upgrade moves one): ``sio.packet_class``; ``sio.eio.handlers``;
-``sio.eio.sockets`` and a session's ``close(wait=False)``, ``queue`` (``None`` ends
-its transport), ``upgraded``, ``upgrading``; ``engineio.payload.Payload.max_decode_packets``; the
-aiohttp driver reading a POST body with ``request.content.read``; the route handler
-being the Engine.IO server's bound ``handle_request``.
+Where it reaches into python-engineio / python-socketio (the ``test_reach_*`` tests of
+both spec test files fail loudly if an upgrade moves one): ``sio.packet_class``;
+``sio.eio.handlers``; ``sio.eio.sockets`` and a session's ``close(wait=False)``,
+``queue`` (``None`` ends its transport), ``upgraded``, ``upgrading``;
+``engineio.payload.Payload.max_decode_packets``; the aiohttp driver reading a POST body
+with ``request.content.read``; the route handler being the Engine.IO server's bound
+``handle_request``.
 """
 
 import asyncio
