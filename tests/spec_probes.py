@@ -243,7 +243,8 @@ def duplicate_poll(url):
     time.sleep(0.3)  # let the first poll reach the server: it waits (nothing to send)
     second = session.get(timeout=2)
     waiting.join()
-    if second is None or second.status_code != 400:
+    # On a busy machine the second may overtake the first: either one may be refused.
+    if not any(r is not None and r.status_code == 400 for r in (first["reply"], second)):
         return "not refused"
     return "400, closed" if session.closed_within(1) else "400, left open"
 
@@ -257,7 +258,7 @@ def overlapping_post(url):
             f"Content-Length: 11\r\n\r\n42")  # fmt: skip
     with socket.create_connection(("127.0.0.1", port), timeout=5) as first:
         first.sendall(head.encode())  # 2 of its 11 bytes: the POST is under way
-        time.sleep(0.3)  # let the server start reading it
+        time.sleep(0.5)  # let the server start reading it
         second = session.post('42["count"]', timeout=2)
         first.sendall(b'["count"]')
     if second is None or second.status_code != 400:
