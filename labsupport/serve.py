@@ -1,7 +1,9 @@
 """Run a course server as a program of its own: ``python -m labsupport.serve MODULE:FACTORY``.
 
 ``FACTORY`` is a function that returns either a python-socketio ``AsyncServer`` or an
-aiohttp ``web.Application``. This program serves it on 127.0.0.1 and prints::
+aiohttp ``web.Application``. This program serves it on 127.0.0.1, every socket.io server
+in it guarded like those of the notebooks (``guard.py``; ``--connect-timeout`` and
+``--upgrade-timeout`` set its timeouts), and prints::
 
     listening on http://127.0.0.1:PORT
 
