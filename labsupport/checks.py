@@ -10,6 +10,9 @@ Two halves, kept apart on purpose:
 
 Starter cells use ``____`` (four underscores) for "fill this in"; an answer that is
 still ``____`` is reported as not attempted, never as wrong.
+
+Notebook 00 explains ``check``, ``hint`` and ``solution`` before its first exercise; every
+notebook's exercises (``labsupport/exercises/exNN.py``) are built on these two halves.
 """
 
 
@@ -125,7 +128,10 @@ class Exercise:
         if not hints:
             print("No hints for this one: try .solution().")
             return
-        index = min(self._hints_shown, len(hints) - 1)
+        if self._hints_shown >= len(hints):
+            print(f"That was the last of {len(hints)} hints: .solution() shows a worked answer.")
+            return
+        index = self._hints_shown
         self._hints_shown += 1
         more = " (call .hint() again for more)" if index + 1 < len(hints) else ""
         print(f"Hint {index + 1} of {len(hints)}: {hints[index]}{more}")

@@ -23,11 +23,10 @@ def seed(offset=0):
 
 
 def claim(statement, holds):
-    """Print ``claim: <statement>: True`` (or False) and return the verdict.
+    """Print ``claim: <statement>: True`` (or False).
 
     ``holds`` must be computed from measured data, never a constant: the line is the
-    evidence for the sentence beside it. The multi-seed test reads these lines.
+    evidence for the sentence beside it. The multi-seed test reads these lines. Nothing
+    is returned, so a cell that ends with a claim shows the line once, not an ``Out``.
     """
-    verdict = bool(holds)
-    print(f"claim: {statement}: {verdict}")
-    return verdict
+    print(f"claim: {statement}: {bool(holds)}")

@@ -1,8 +1,13 @@
 """Length-prefixed framing: getting *messages* back out of a TCP byte stream.
 
 TCP delivers bytes, not messages: two ``send`` calls may arrive in one ``recv``, and
-one large ``send`` in many. Notebook 01 shows both, then fixes it the way most real
-protocols do: put each message's length in front of it.
+one large ``send`` in many. Notebook 01 §2 shows both, then fixes it the way most real
+protocols do: put each message's length in front of it. The learner first builds it in
+cells on a blocking socket (``send_message``, ``recv_exactly``, ``recv_message``),
+breaks it (a big message, a partial frame, a 4 GiB header), and then meets this module
+as the same rules, hardened: a size limit, a clear error for text, and a ``Deframer``
+that takes bytes in whatever pieces they come. Exercise q1 has the learner write
+``frame`` and ``unframe``; ``tests/test_notebook01_built.py`` runs the cells beside it.
 
 Wire format of one frame::
 

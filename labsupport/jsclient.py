@@ -3,17 +3,24 @@
 - ``connect``: notebook 04 compares what the Python and JavaScript clients show when
   the server refuses a namespace (``js/connect.mjs``);
 - ``burst``: notebook 03 (section 8) emits a burst of events over polling and asks the
-  server how many arrived (``js/burst.mjs``).
+  server how many arrived (``js/burst.mjs``);
+- ``OutageClient``: notebook 05 drives one client through an outage
+  (``js/outage_client.mjs``), to watch connection state recovery.
 
-The client library comes from ``node_modules/`` (``npm ci``).
+Node runs them; the client library comes from ``node_modules/`` (``npm ci``).
 """
 
 import json
+import queue
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
+from .doctor import ROOT
+
 SCRIPTS = Path(__file__).parent / "js"
+OUTAGE_SCRIPT = SCRIPTS / "outage_client.mjs"
 
 
 def connect(url, namespace="/", auth=None, timeout=20):
@@ -39,3 +46,42 @@ def _run(script, argv, timeout):
     if result.returncode != 0 or not result.stdout.strip():
         raise RuntimeError(f"the JavaScript client failed: {result.stderr.strip()[-500:]}")
     return json.loads(result.stdout.splitlines()[-1])
+
+
+class OutageClient:
+    """The official client in a Node process that you can cut off and bring back.
+
+    ``send("join ROOM" | "cut" | "reconnect")``; ``next(key)`` waits for the next thing the
+    client reports that has ``key`` (``"connected"``, ``"event"``, ``"joined"``) and also
+    returns what it reported before it. ``close()`` ends the process.
+    """
+
+    def __init__(self, url):
+        if shutil.which("node") is None:
+            raise FileNotFoundError("node is not installed: run the README set-up")
+        self.process = subprocess.Popen(["node", str(OUTAGE_SCRIPT), url], cwd=ROOT, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(json.loads(line))
+
+    def send(self, command):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def next(self, key, timeout=10):
+        """(the next report with ``key``, the reports before it)."""
+        before = []
+        while True:
+            report = self.lines.get(timeout=timeout)
+            if key in report:
+                return report, before
+            before.append(report)
+
+    def close(self):
+        if self.process.poll() is None:
+            self.send("quit")
+            self.process.wait(timeout=10)

@@ -3,6 +3,7 @@
 Both models describe networking as layers, each using the one below it. OSI has
 seven, TCP/IP (the one the Internet is built on) has four; the drawing shows which
 OSI layers each TCP/IP layer covers, and where each notebook's experiments happen.
+Notebook 01 §5 draws it; it is a figure helper, not something the learner builds.
 """
 
 import matplotlib.pyplot as plt

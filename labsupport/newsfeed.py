@@ -1,8 +1,13 @@
 """A news source that clients can follow two ways: by polling over HTTP, or by WebSocket push.
 
-Notebook 02 runs both side by side to show what "bidirectional" buys: with HTTP only
+Notebook 02 §1 runs both side by side to show what "bidirectional" buys: with HTTP only
 the client can speak first, so it must keep asking (``GET /news?after=N``); with a
-WebSocket (``/news/ws``) the server sends each item the moment it exists.
+WebSocket (``/news/ws``) the server sends each item the moment it exists. §2 speaks
+to ``/news/ws`` over a raw socket, with frames built by hand.
+
+The experiment publishes at random moments (``publish_after``, gaps drawn from the
+course seed): news on a fixed clock would phase-lock with a poller on the same clock,
+and a poll that happens to land just after each item looks almost as quick as push.
 
 Each item is ``{"id": n, "text": ..., "published": t}`` where ``t`` is
 ``time.perf_counter()`` in the server. The server runs in a thread of the same process
@@ -30,11 +35,15 @@ class NewsFeed:
             await ws.send_json(item)
         return item
 
-    async def publish_every(self, seconds, count):
-        """Publish ``count`` items, one every ``seconds``: the experiment's news."""
-        for n in range(count):
-            await asyncio.sleep(seconds)
+    async def publish_after(self, gaps):
+        """Publish one item after each gap (in seconds): news comes when it happens."""
+        for n, gap in enumerate(gaps):
+            await asyncio.sleep(gap)
             await self.publish(f"item {n + 1}")
+
+    async def publish_every(self, seconds, count):
+        """Publish ``count`` items, one every ``seconds``: news on a clock."""
+        await self.publish_after([seconds] * count)
 
     async def poll(self, request):
         """``GET /news?after=N``: the items newer than N (often none)."""

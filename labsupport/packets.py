@@ -3,7 +3,11 @@
 Your program hands the operating system a payload; the OS wraps it in a UDP header
 (ports), then in an IPv4 header (addresses), then the network card adds its own
 (Ethernet) header. Each layer's header is just bytes in front of the layer above's.
-Notebook 01 builds the two middle ones by hand to make that visible.
+Notebook 01 §4 builds the two middle ones in cells with ``struct`` (and a checksum for
+even lengths), breaks that on an odd-length payload, and then uses this module as the
+same rules, hardened: odd lengths padded, a zero UDP checksum sent as 0xFFFF, and
+``parse_udp_packet``, which checks every field. ``tests/test_notebook01_built.py``
+compares the cells with this module byte for byte.
 
 IPv4 header, 20 bytes (no options)::
 

@@ -8,6 +8,13 @@ lossy relay (``relay.py``) some replies never come: UDP promises nothing.
 its acknowledgement, and send it again after a timeout until one arrives. Everything
 gets through, in order; the price is time (waiting) and extra datagrams (retries).
 The same idea, one level up, is notebook 05's message queue.
+
+Notebook 01 §3 builds both in cells first (``ping_once``/``my_ping``, then
+``send_until_acked`` and a receiver that drops duplicates), breaks them on purpose (a
+lost datagram with no retry, a lost ack that makes a duplicate), and then imports this
+module as the same rules, hardened: a deadline per message that ignores late replies to
+older ones, a ``PingReport``, and a receiver object instead of a global list.
+``tests/test_notebook01_built.py`` runs the cells and this module side by side.
 """
 
 import socket

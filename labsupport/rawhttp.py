@@ -1,7 +1,7 @@
 """HTTP/1.1 by hand over a TCP socket: a request is text, and so is the response head.
 
-Notebook 02 uses it to speak Engine.IO's polling protocol with nothing but a socket,
-and to count the bytes each request really costs. One request per connection
+Notebook 02 §3 uses it to speak Engine.IO's polling protocol with nothing but a socket,
+and §6 to count the bytes each request really costs. One request per connection
 (``Connection: close``), which keeps the reading simple: the response ends when the
 server closes.
 

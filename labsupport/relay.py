@@ -10,6 +10,11 @@ two directions' traffic happens to interleave.
 
 The client sends to the relay's port; the relay forwards to ``target`` and sends the
 replies back to whoever last wrote to it.
+
+Notebook 01 §3 uses it (it is a tool for the experiment, not something the learner
+builds): every ping, retransmission and reordering experiment there goes through one,
+seeded from ``evidence.seed(...)``, and its ``stats["dropped"]`` is printed beside the
+pinger's losses.
 """
 
 import asyncio

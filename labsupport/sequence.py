@@ -1,5 +1,7 @@
 """Draw a trace as a sequence diagram: one vertical line per actor, one arrow per message.
 
+Notebook 00 draws its first one (``trace.diagram()``); notebooks 02 to 07 draw theirs.
+
 Time runs downwards. An arrow goes from the sender's line to the receiver's line and
 is labelled with the event and its payload; a record with no sender (a server
 starting, a client deciding to disconnect) is a dot on its actor's line.

@@ -1,7 +1,10 @@
 """Reading socket.io's packets: the two layers, Engine.IO outside, socket.io inside.
 
 The library's own parser is what the servers use; this small decoder is here so you
-can read captured traffic and see there is no magic in it.
+can read captured traffic and see there is no magic in it. Notebook 02 §5 decodes every
+packet type with it (and §3 reads a session's packets); ``wirelog`` and ``wiretap``
+describe each packet they record with ``describe``, which is how notebooks 03 and 04
+show theirs.
 
 Engine.IO packet (the transport layer, one per WebSocket message, or several per
 HTTP polling body separated by the byte 0x1E)::

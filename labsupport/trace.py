@@ -14,6 +14,8 @@ Each record reads "``actor`` got ``event`` (with ``payload``) from ``sender``":
 
 ``conn`` names the connection. Socket.io session ids are random (``'kX9...'``), so
 the trace relabels each new one ``c1``, ``c2``... in order of first appearance.
+
+Notebook 00 introduces it (section 4); every later notebook records into one.
 """
 
 import threading

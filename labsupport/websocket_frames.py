@@ -1,8 +1,13 @@
-"""The WebSocket protocol by hand: the opening handshake, and one frame each way.
+"""The WebSocket protocol's rules: the opening handshake, and one frame each way, hardened.
 
-Notebook 02 uses these to talk to a real aiohttp WebSocket endpoint over a raw TCP
-socket, so you can see that a WebSocket is an HTTP request that turns into something
-else.
+Notebook 02 §2 builds the frame code in cells first (``mask``, ``my_encode``,
+``my_decode``), runs it against a real aiohttp endpoint over a raw TCP socket, and
+breaks it on purpose; only then does it import this module, the same rules with what
+the breaks called for: a frame cut short raises ``FrameError`` (saying how many bytes
+are missing) instead of passing for a short message; ``Frame.size`` says where the
+next frame starts in a buffer that holds two; reserved bits are refused. §6 uses it to
+count a frame's bytes, and ``wiretap`` decodes the frames of a real upgrade with it.
+``tests/test_frames_by_hand.py`` runs the notebook's cells beside this module.
 
 The handshake: the client sends an HTTP GET with ``Upgrade: websocket`` and a random
 ``Sec-WebSocket-Key``; the server answers ``101 Switching Protocols`` with

@@ -1,6 +1,7 @@
 """Record what a socket.io server sends and receives, packet by packet, into a trace.
 
-Two sources, both from the real server:
+Notebook 02 §3 builds its traces with it; notebooks 03 and 04 reuse it. Two sources,
+both inside the real server:
 
 - an aiohttp *middleware* records each HTTP request (``GET`` or ``POST``) and its
   transport (``polling`` or ``websocket``);
@@ -11,6 +12,9 @@ Two sources, both from the real server:
 
 Use it when you build a server: ``sio = AsyncServer(engineio_logger=wire.logger)`` and
 ``app = web.Application(middlewares=[wire.middleware])``.
+
+What the library does not log (the WebSocket upgrade's probe) only the wire shows:
+``wiretap.WireTap`` records it, through the same ``record_packet``.
 """
 
 import itertools
@@ -27,6 +31,16 @@ _PACKET = re.compile(
 )
 _CODES = {name.upper(): code for code, name in ENGINEIO_TYPES.items()}
 _names = itertools.count(1)
+
+
+def record_packet(trace, text, actor, sender, conn):
+    """Record one Engine.IO packet (``'2probe'``, ``'42[...]'``) as "layer TYPE", details."""
+    text = describe(text)
+    if text.startswith("Engine.IO OPEN"):  # its data holds a random sid: show the fields
+        text = "Engine.IO OPEN sid, upgrades, pingInterval, pingTimeout, maxPayload"
+    layer, kind, *rest = text.split(" ", 2)  # "socket.io", "ACK", "/ ack#1 [...]"
+    return trace.record(actor, f"{layer} {kind}", rest[0] if rest else None, sender=sender,
+                        conn=conn)  # fmt: skip
 
 
 class WireLog(logging.Handler):
@@ -47,16 +61,11 @@ class WireLog(logging.Handler):
             if record.levelno >= logging.WARNING:  # a refusal or an error: keep it visible
                 self.trace.record("server", "log", record.getMessage().split(" (further")[0])
             return
-        data = match["data"] if match["type"] != "OPEN" else ""
-        text = describe(_CODES[match["type"]] + (data if data != "None" else ""))
-        if match["type"] == "OPEN":
-            text += " sid, upgrades, pingInterval, pingTimeout, maxPayload"
-        layer, kind, *rest = text.split(" ", 2)  # "socket.io", "ACK", "/ ack#1 [...]"
-        event, details = f"{layer} {kind}", (rest[0] if rest else None)
+        text = _CODES[match["type"]] + (match["data"] if match["data"] != "None" else "")
         if match["verb"] == "Sending":
-            self.trace.record(self.client, event, details, sender="server", conn=match["sid"])
+            record_packet(self.trace, text, self.client, "server", match["sid"])
         else:
-            self.trace.record("server", event, details, sender=self.client, conn=match["sid"])
+            record_packet(self.trace, text, "server", self.client, match["sid"])
 
     @web.middleware
     async def middleware(self, request, handler):

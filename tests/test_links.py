@@ -15,7 +15,16 @@ def slug(heading):
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
+def lab_anchor(heading):
+    """JupyterLab's anchor for a notebook heading: its text, spaces turned into hyphens."""
+    return re.sub(r"[*`]", "", heading.strip()).replace(" ", "-")
+
+
 def anchors(path):
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        return {lab_anchor(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
     return {slug(line.lstrip("#")) for line in path.read_text().splitlines()
             if line.startswith("#")}  # fmt: skip
 
@@ -40,7 +49,7 @@ def test_relative_links_reach_a_file_and_heading(document):
         path = (document.parent / target).resolve()
         if not path.exists():
             broken.append(link)
-        elif anchor and path.suffix == ".md" and anchor not in anchors(path):
+        elif anchor and anchor not in anchors(path):
             broken.append(link)
     assert broken == []
 
@@ -49,3 +58,19 @@ def test_every_glossary_term_says_where_to_see_it_work():
     sections = (ROOT / "glossary.md").read_text().split("\n### ")[1:]
     missing = [s.splitlines()[0] for s in sections if "*See it work:*" not in s]
     assert missing == []
+
+
+def test_glossary_links_reach_sections_not_just_files():
+    """A "See it work" link opens the notebook at the section it names."""
+    to_files = [link for link in links(ROOT / "glossary.md") if link.endswith(".ipynb")]
+    assert to_files == []
+
+
+def test_every_glossary_term_is_linked_from_a_notebook():
+    """The glossary links to where a term works, and that place links back to it."""
+    terms = {slug(line[4:]) for line in (ROOT / "glossary.md").read_text().splitlines()
+             if line.startswith("### ")}  # fmt: skip
+    linked = {link.partition("#")[2] for path in ROOT.glob("notebooks/*.ipynb")
+              for link in links(path)
+              if link.partition("#")[0].endswith("glossary.md")}  # fmt: skip
+    assert sorted(terms - linked) == []

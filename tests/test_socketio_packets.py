@@ -16,6 +16,7 @@ from labsupport.socketio_packets import (
 )
 from labsupport.trace import Trace
 from labsupport.wirelog import WireLog
+from labsupport.wiretap import WireTap
 
 
 @pytest.mark.parametrize(
@@ -87,3 +88,36 @@ def test_a_whole_session_over_raw_http_is_recorded_by_the_wirelog():
     events = [r.event for r in trace.records()]
     assert events[:2] == ["HTTP GET (polling)", "Engine.IO OPEN"]
     assert "socket.io EVENT" in events
+
+
+def test_the_wiretap_sees_a_real_clients_upgrade_probe_in_order():
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+
+    @sio.event
+    async def hello(sid, name):
+        return f"hello, {name}!"
+
+    server = servers.serve_socketio(sio, name="wiretap-test")
+    trace = Trace()
+    tap = WireTap(trace, server.port, name="wiretap-test-tap")
+    try:
+        with socketio.SimpleClient() as client:
+            client.connect(tap.url)
+            assert client.call("hello", "tap", timeout=5) == "hello, tap!"
+            seen = [(r.sender, r.event, r.payload, r.conn) for r in trace.records()]
+    finally:
+        tap.stop()
+        servers.stop(server.name)
+    steps = [
+        ("client", "HTTP GET (polling)", None, "c1"),
+        ("server", "Engine.IO OPEN", "sid, upgrades, pingInterval, pingTimeout, maxPayload", "c1"),
+        ("client", "HTTP GET (websocket)", None, "c2"),
+        ("server", "HTTP 101 Switching Protocols", None, "c2"),
+        ("client", "Engine.IO PING", "probe", "c2"),
+        ("server", "Engine.IO PONG", "probe", "c2"),
+        ("client", "Engine.IO UPGRADE", None, "c2"),
+        ("client", "socket.io EVENT", '/ ack#1 ["hello", "tap"]', "c2"),
+        ("server", "socket.io ACK", '/ ack#1 ["hello, tap!"]', "c2"),
+    ]
+    where = [seen.index(step) for step in steps]  # ValueError names a step that is missing
+    assert where == sorted(where)

@@ -11,7 +11,8 @@ from ..servers import serve_socketio, stop
 class ShoutHandler(Problem):
     title = "q1, a handler that acknowledges"
     hints = (
-        "Look again at the `hello` handler in section 3: what it returns is what the client gets.",
+        "Look again at the `hello` handler in section 4 (Your first server): what it "
+        "returns is what the client gets.",
         "The handler receives `text` (a str); Python's `str.upper()` gives it in capitals.",
         "Make the body a single line: `return <text in capitals>`.",
     )
@@ -58,7 +59,7 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
 class CountServerRecords(Problem):
     title = "q2, reading a trace"
     hints = (
-        "Look at the table printed in section 3 and its `actor` column.",
+        "Look at the table printed in section 4 (Your first server) and its `actor` column.",
         "Count the rows whose actor is `server`: connect, hello, and one more.",
         "`len(trace.records(actor='server'))` counts them for you.",
     )

@@ -1,24 +1,70 @@
-"""Exercises of notebook 01 (sockets, TCP and UDP): ``from labsupport.exercises.ex01 import q1``."""
+"""Exercises of notebook 01 (sockets, TCP and UDP): ``from labsupport.exercises.ex01 import q1``.
 
-from .. import framing, packets
+q1 and q2 are "this function, on these inputs": each is a table of cases (the input,
+the expected answer, the likely slip when it fails), checked in order by
+``check_cases``, so the first case a learner's function gets wrong names the slip.
+"""
+
+from typing import NamedTuple
+
 from ..checks import Exercise, Incorrect, Problem
 
 
-def _call(function, *args):
+class Case(NamedTuple):
+    """One row of a table: ``function(*args)`` should return ``expected``.
+
+    ``slip`` is the likely cause when it does not; ``known`` maps a wrong answer that a
+    common slip produces to the words for exactly that slip.
+    """
+
+    args: tuple
+    expected: object
+    slip: str
+    known: dict = {}
+
+
+def check_cases(problem, function, cases, show=repr, name=None):
+    """Run ``function`` on every case; raise ``Incorrect`` for the first one it gets wrong."""
+    name = name or function.__name__
+    for case in cases:
+        shown = ", ".join(show(arg) for arg in case.args)
+        try:
+            got = function(*case.args)
+        except Exception as error:
+            raise Incorrect(f"{name}({shown}) raised {error!r}. {case.slip}") from error
+        problem.expect_attempted(got)
+        if got != case.expected:
+            why = case.known.get(got, case.slip) if _hashable(got) else case.slip
+            raise Incorrect(
+                f"{name}({shown}) gave {show(got)}, expected {show(case.expected)}. {why}"
+            )
+
+
+def _hashable(value):
     try:
-        return function(*args)
-    except Exception as error:
-        shown = ", ".join(repr(a) for a in args)
-        raise Incorrect(f"{function.__name__}({shown}) raised {error!r}") from error
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _as_pair(result):
+    """A ``(messages, rest)`` answer in one comparable shape, or the answer unchanged."""
+    try:
+        messages, rest = result
+        return [bytes(m) for m in messages], bytes(rest)
+    except (TypeError, ValueError):
+        return result
 
 
 class Framing(Problem):
     title = "q1, length-prefixed framing"
     hints = (
-        "Section 2 shows the format: 4 bytes of length (big-endian), then the payload.",
+        "Section 2 (TCP is a stream of bytes, not of messages) builds `send_message`: "
+        "4 bytes of length (big-endian), then the payload.",
         "`struct.pack('!I', n)` gives the 4 length bytes; `struct.unpack_from('!I', buf, i)` "
         "reads them back at offset i.",
-        "In `unframe`, loop while at least 4 bytes remain: read the length, stop if the "
+        "In `my_unframe`, loop while at least 4 bytes remain: read the length, stop if the "
         "payload is not all there, else slice it out and move the offset on.",
     )
     solution = """
@@ -43,39 +89,77 @@ The receiver cannot know where one message ends in a byte stream unless the send
 says so; the length in front says it. The incomplete rest is returned, not dropped:
 the next recv() completes it.
 """
-    messages = [b"hello", b"", b"x" * 300, "héllo".encode()]
+    frame_cases = [
+        Case(
+            (b"hello",),
+            b"\0\0\0\x05hello",
+            "4 bytes of length, big-endian, then the payload.",
+            {
+                b"\x05\0\0\0hello": "That is little-endian: use '!I', not '<I' or 'I'.",
+                b"\0\x05hello": "The length takes 4 bytes ('I'), not 2 ('H').",
+            },
+        ),
+        Case((b"",), b"\0\0\0\0", "An empty payload still gets its 4-byte length, 0."),
+        Case(
+            ("héllo".encode(),),
+            b"\0\0\0\x06h\xc3\xa9llo",
+            "The length counts bytes, not characters: 'héllo' encodes to 6 bytes.",
+        ),
+        Case(
+            (b"x" * 300,),
+            b"\0\0\x01\x2c" + b"x" * 300,
+            "A length over 255 needs more than the last byte: pack it with '!I'.",
+        ),
+    ]
+    unframe_cases = [
+        Case((b"",), ([], b""), "Nothing arrived yet: no messages, and an empty rest."),
+        Case(
+            (b"\0\0\0",),
+            ([], b"\0\0\0"),
+            "Fewer than 4 bytes is not even a header yet: keep them all as the rest.",
+        ),
+        Case(
+            (b"\0\0\0\x05hel",),
+            ([], b"\0\0\0\x05hel"),
+            "The payload has not all arrived: keep the header *and* the partial payload "
+            "as the rest, or the next recv() cannot complete it.",
+        ),
+        Case((b"\0\0\0\x05hello",), ([b"hello"], b""), "One whole frame: one message, no rest."),
+        Case(
+            (b"\0\0\0\x05hello\0\0\0\x02hi",),
+            ([b"hello", b"hi"], b""),
+            "Keep looping after the first message: a recv() can hold several.",
+        ),
+        Case(
+            (b"\0\0\0\x05hello\0\0\0\0\0\0\0\x02h",),
+            ([b"hello", b""], b"\0\0\0\x02h"),
+            "A length of 0 is an empty message, not the end; and keep the incomplete rest.",
+        ),
+    ]
 
     def verify(self, answer):
         my_frame, my_unframe = answer
         self.expect_attempted(my_frame, my_unframe)
-        for message in self.messages:
-            got = _call(my_frame, message)
-            self.expect_attempted(got)
-            if got != framing.frame(message):
-                raise Incorrect(
-                    f"my_frame({message[:12]!r}) gave {got[:16]!r}, expected "
-                    f"{framing.frame(message)[:16]!r}. Is the length 4 bytes, big-endian ('!I')?"
-                )
-        stream = b"".join(framing.frame(m) for m in self.messages)
-        for cut in (0, 3, 5, 9, len(stream) - 1, len(stream)):
-            expected = framing.unframe(stream[:cut])
-            got = _call(my_unframe, stream[:cut])
-            self.expect_attempted(got)
-            if tuple(got) != expected:
-                raise Incorrect(
-                    f"for the first {cut} bytes of a stream of {len(self.messages)} frames, "
-                    f"expected (messages, rest) = {expected!r:.80}, got {got!r:.80}. "
-                    "Did you keep the incomplete rest?"
-                )
+        check_cases(self, my_frame, self.frame_cases)
+
+        def unframe(buffer):  # any (messages, rest) pair compares, list or tuple
+            return _as_pair(my_unframe(buffer))
+
+        check_cases(self, unframe, self.unframe_cases, name=my_unframe.__name__)
         return "every message survived the trip, split anywhere."
+
+
+def _hex(value):
+    return f"{value:#06x}" if isinstance(value, int) else repr(value)
 
 
 class Checksum(Problem):
     title = "q2, the Internet checksum"
     hints = (
-        "Section 4 describes it: add up the data as 16-bit big-endian numbers.",
-        "Pad odd-length data with b'\\0'; fold carries back in with "
-        "`total = (total & 0xFFFF) + (total >> 16)`.",
+        "Section 4 (Packets: what actually crosses the network) builds `checksum` for even "
+        "lengths: add up the data as 16-bit big-endian numbers.",
+        "For an odd length, pad with one zero byte at the *end*; fold carries back in with "
+        "`total = (total & 0xFFFF) + (total >> 16)` until the total fits in 16 bits.",
         "Finish with the one's complement, kept to 16 bits: `~total & 0xFFFF`.",
     )
     solution = """
@@ -93,30 +177,53 @@ q2.check(my_checksum)
     why = """
 Adding the carries back in (one's-complement addition) makes the sum the same on
 big- and little-endian machines, and checking is cheap: the sum over the data *and*
-its checksum is 0xFFFF when nothing changed.
+its checksum is 0xFFFF when nothing changed. Padding at the end makes a last odd
+byte the high half of a word, as it would be if one more byte followed.
 """
+    inverted = "Did you invert it at the end (~total & 0xFFFF)?"
     cases = [
-        bytes.fromhex("0001f203f4f5f6f7"),  # the worked example of RFC 1071
-        bytes.fromhex("4500007300004000401100"),  # odd length: needs padding
-        b"\xff\xff\xff\xff\x00\x01",  # carries to fold
-        b"",
+        Case(
+            (b"\0\x01",),
+            0xFFFE,
+            "Read each pair of bytes as one big-endian number ('!H').",
+            {0x0001: inverted, 0xFEFF: "That is little-endian: use '!H', not 'H' or '<H'."},
+        ),
+        Case(
+            (bytes.fromhex("0001f203f4f5f6f7"),),
+            0x220D,
+            "This is the worked example of RFC 1071: add the words, fold the carry, invert.",
+            {0xDDF2: inverted},
+        ),
+        Case(
+            (b"\xff\xff\xff\xff\0\x01",),
+            0xFFFE,
+            "Fold the carries back in until the total fits in 16 bits (a `while`).",
+            {
+                0xFFFF: "Folding once leaves 0x10000 here: fold again, with a `while` loop.",
+                0x0000: "The total 0x1ffff did not fit in 16 bits: fold the carries back in.",
+            },
+        ),
+        Case((b"",), 0xFFFF, "Nothing to add: the sum is 0, and inverted it is 0xffff."),
+        Case(
+            (b"\x01",),
+            0xFEFF,
+            "An odd length: pad with one zero byte at the end, so b'\\x01' is the word 0x0100.",
+            {
+                0xFFFF: "The last, odd byte was left out: pad it with b'\\0', don't drop it.",
+                0xFFFE: "The zero byte goes at the end (b'\\x01\\x00'), not at the front.",
+            },
+        ),
+        Case(
+            (bytes.fromhex("4500007300004000401100"),),
+            0x3A7B,
+            "An odd length: pad with one zero byte at the end before adding the words.",
+        ),
     ]
 
     def verify(self, my_checksum):
         self.expect_attempted(my_checksum)
-        for data in self.cases:
-            got = _call(my_checksum, data)
-            self.expect_attempted(got)
-            expected = packets.checksum16(data)
-            if got != expected:
-                slip = (
-                    " Did you invert it (~total & 0xFFFF)?" if got == (~expected & 0xFFFF) else ""
-                )
-                raise Incorrect(
-                    f"my_checksum({data.hex()!r}) gave {got!r}, "
-                    f"expected {expected} ({expected:#06x}).{slip}"
-                )
-        return "it matches the checksum in the packets you built."
+        check_cases(self, my_checksum, self.cases, show=_hex)
+        return "it matches the checksum in the packets you built, odd lengths included."
 
 
 class PickProtocol(Problem):
@@ -128,7 +235,8 @@ class PickProtocol(Problem):
         "chat message": "a missing or reordered message changes the conversation",
     }
     hints = (
-        "Section 3: UDP may lose or reorder; section 3's reliable sender pays in time.",
+        "Section 3 (UDP keeps message boundaries, and promises nothing else): UDP may lose "
+        "or reorder, and the retransmitting sender pays for reliability in time.",
         "Ask of each: is a late piece still worth having?",
     )
     solution = """

@@ -7,7 +7,8 @@ from ..checks import Exercise, Incorrect, Problem
 class AcceptKey(Problem):
     title = "q1, the Sec-WebSocket-Accept key"
     hints = (
-        "Section 2: the server proves it understood by hashing the client's key.",
+        "Section 2 (The WebSocket handshake, by hand): the server proves it understood by "
+        "hashing the client's key.",
         "Concatenate the key and wsf.GUID as text, encode to bytes, SHA-1 it.",
         "`base64.b64encode(hashlib.sha1((key + wsf.GUID).encode()).digest()).decode()`",
     )
@@ -45,7 +46,8 @@ class DecodeFrame(Problem):
     title = "q2, reading a frame"
     expected = "hello world"
     hints = (
-        "Byte 0 is 0x81: FIN and opcode 1 (text). Byte 1 is 0x0b: no mask, length 11.",
+        "Section 2, One text frame by hand: byte 0 is 0x81, FIN and opcode 1 (text); "
+        "byte 1 is 0x0b: no mask, length 11.",
         "The 11 bytes after the 2 header bytes are the payload: decode them as UTF-8.",
     )
     solution = """
@@ -58,6 +60,11 @@ payload follows the two header bytes.
 
     def verify(self, answer):
         self.expect_attempted(answer)
+        if isinstance(answer, tuple):  # what section 2's my_decode returns
+            raise Incorrect("that is (opcode, payload), as my_decode returns it: give the "
+                            "payload, decoded to text.")  # fmt: skip
+        if isinstance(answer, websocket_frames.Frame):
+            raise Incorrect("that is the whole Frame: give its payload, decoded to text.")
         if isinstance(answer, bytes):
             raise Incorrect("that is the payload as bytes: decode it to text (.decode()).")
         if answer != self.expected:
@@ -69,7 +76,7 @@ class DecodeSocketIO(Problem):
     title = "q3, reading a socket.io packet"
     packet = '2/caps,7["pickup",{"orderId":42}]'
     hints = (
-        "Section 5: the first digit is the type; see sp.SOCKETIO_TYPES.",
+        "Section 5 (Packet anatomy): the first digit is the type; see sp.SOCKETIO_TYPES.",
         "A namespace other than / comes next, up to a comma; then the ack id digits; then JSON.",
     )
     solution = """
