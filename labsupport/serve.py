@@ -1,7 +1,9 @@
 """Run a course server as a program of its own: ``python -m labsupport.serve MODULE:FACTORY``.
 
 ``FACTORY`` is a function that returns either a python-socketio ``AsyncServer`` or an
-aiohttp ``web.Application``. This program serves it on 127.0.0.1 and prints::
+aiohttp ``web.Application``. This program serves it on 127.0.0.1, every socket.io server
+in it guarded like those of the notebooks (``guard.py``; ``--connect-timeout`` and
+``--upgrade-timeout`` set its timeouts), and prints::
 
     listening on http://127.0.0.1:PORT
 
@@ -19,7 +21,7 @@ import signal
 import socketio
 from aiohttp import web
 
-from .guard import close_half_open
+from .production import guard
 from .servers import HOST
 
 # Seconds open connections get to finish when the program is stopped. Less than a
@@ -37,14 +39,14 @@ def load(target):
     return factory()
 
 
-def as_app(server):
-    """Wrap a socket.io server in an aiohttp app; pass an aiohttp app through."""
+def as_app(server, **timeouts):
+    """Wrap a socket.io server in an aiohttp app, guarded (``production/guard.py``).
+
+    An aiohttp app passes through, with every socket.io server attached to it guarded.
+    """
     if isinstance(server, socketio.AsyncServer):
-        close_half_open(server)  # guard.py: a session that never connects is closed
-        app = web.Application()
-        server.attach(app)
-        return app
-    return server
+        return guard.attach(server, **timeouts)
+    return guard.guard_app(server, **timeouts)
 
 
 async def serve(app, port):
@@ -66,8 +68,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", help="MODULE:FUNCTION returning an AsyncServer or an aiohttp app")
     parser.add_argument("--port", type=int, default=0, help="0 (the default) picks a free port")
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=None,
+        help="close a session with no CONNECT after this many seconds",
+    )
+    parser.add_argument("--upgrade-timeout", type=float, default=None,
+                        help="close a session whose WebSocket upgrade takes longer")  # fmt: skip
     args = parser.parse_args(argv)
-    asyncio.run(serve(as_app(load(args.target)), args.port))
+    app = as_app(load(args.target), connect_timeout=args.connect_timeout,
+                 upgrade_timeout=args.upgrade_timeout)  # fmt: skip
+    asyncio.run(serve(app, args.port))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from aiohttp import web
 
 from . import registry
 from .background import BackgroundLoop
+from .production import guard
 
 HOST = "127.0.0.1"
 SHUTDOWN_TIMEOUT = 0.5  # seconds open connections get to finish when a server stops
@@ -120,8 +121,7 @@ def serve_socketio(sio, name="socketio", port=0, app=None):
     connections simply drop, as they would if the server crashed, so they try to
     reconnect (and get a new session id if a server is there again).
     """
-    app = app or web.Application()
-    sio.attach(app)
+    app = guard.attach(sio, app or web.Application())  # the specification's rules: guard.py
     server = serve_app(app, name=name, port=port)
 
     async def shut_down():

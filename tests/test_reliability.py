@@ -201,3 +201,38 @@ def test_the_guard_is_added_once_however_often_it_is_applied():
     handler = hub.sio.eio.handlers["connect"]
     close_half_open(hub.sio)  # as serve.py would
     assert hub.sio.eio.handlers["connect"] is handler
+
+
+def test_a_polling_session_that_never_connects_is_closed_too(hub):
+    """The sweeper closes without waiting for the client to collect the CLOSE packet:
+    python-engineio's ``disconnect()`` would wait for a GET that never comes."""
+    from spec_probes import Polling
+
+    session = Polling(hub.url)  # handshake only: no CONNECT, no GET waiting
+    started = time.monotonic()
+    assert session.closed_within(4), "the half-open polling session was still open after 4 s"
+    assert time.monotonic() - started < 4
+    assert still_serving(hub)
+
+
+def test_a_burst_over_polling_reaches_the_hub_whole(hub):
+    """40 acknowledgements in one POST (more than python-engineio's 16): every one counts."""
+    from spec_probes import Polling
+
+    for n in range(40):
+        hub.queue.enqueue("bursty", "news", n)
+    session = Polling(hub.url)
+    session.post('40{"clientId":"bursty"}')
+    session.post('42["getAll",{"clientId":"bursty","event":"news"}]')  # the catch-up
+    ids = []
+    while len(ids) < 40:  # the CONNECT's answer, then the catch-up's 40 events
+        for packet in session.get().text.split("\x1e"):
+            if packet.startswith('42["news"'):
+                ids.append(json.loads(packet[2:])[1]["messageId"])
+    acks = [f'42["received",{json.dumps({"clientId": "bursty", "event": "news", "messageId": m})}]'
+            for m in ids]  # fmt: skip
+    assert session.post("\x1e".join(acks)).status_code == 200
+    deadline = time.monotonic() + 5
+    while hub.queue.pending("bursty", "news") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hub.queue.pending("bursty", "news") == []

@@ -148,3 +148,18 @@ def test_udp_server_replies_per_datagram():
         sock.settimeout(5)
         sock.sendto(b"abc", ("127.0.0.1", server.port))
         assert sock.recvfrom(100)[0] == b"cba"
+
+
+def test_serve_socketio_guards_the_server_once_however_often_it_is_served():
+    """guard.py's rules hold on every serve; re-serving the same sio keeps one guard."""
+    sio = echo_sio()
+    servers.serve_socketio(sio, name="guarded")
+    guard, handler = sio.course_guard, sio.eio.handlers["message"]
+    server = servers.serve_socketio(sio, name="guarded")
+    try:
+        assert (sio.course_guard, sio.eio.handlers["message"]) == (guard, handler)
+        with socketio.SimpleClient() as client:  # and it still serves
+            client.connect(server.url)
+            assert client.call("echo", "hi", timeout=5) == "hi"
+    finally:
+        servers.stop_all()

@@ -1,6 +1,8 @@
 """Exercises of notebook 03 (socket.io events): ``from labsupport.exercises.ex03 import q1``."""
 
+import ast
 import inspect
+import textwrap
 
 import socketio
 
@@ -35,12 +37,16 @@ client gets an answer rather than waiting until its timeout.
         if not inspect.iscoroutinefunction(handler):
             raise Incorrect("`average` should be an `async def` function, like `add`.")
         self.expect_attempted(call_handler(handler, "test-sid", [2, 4, 9]))
-        server = server_with("q1-check", lambda sio: sio.on("average", handler))
+        errors = []  # what the handler raised: told here, not left in an unread task
+        server = server_with("q1-check", lambda sio: sio.on("average", caught(handler, errors)))
         try:
             with socketio.SimpleClient() as client:
                 client.connect(server.url)
                 for numbers, expected in self.cases:
                     got = self._ask(client, numbers)
+                    if errors:
+                        empty = " An empty list has no mean: answer None." if not numbers else ""
+                        raise Incorrect(f"average(sid, {numbers}) raised {errors[0]!r}.{empty}")
                     self.expect_attempted(got)
                     if got != expected:
                         raise Incorrect(
@@ -58,6 +64,30 @@ client gets an answer rather than waiting until its timeout.
                 f"we sent {numbers} and no acknowledgement came within 2 s. Did the handler "
                 "raise an error (an empty list has no mean), or forget to return?"
             ) from None
+
+
+def caught(handler, errors):
+    """``handler``, with what it raises kept in ``errors`` (the checker reports it)."""
+
+    async def handle(sid, numbers):
+        try:
+            return await handler(sid, numbers)
+        except Exception as error:
+            errors.append(error)
+
+    return handle
+
+
+def unawaited_calls(function, names=("emit", "call", "enter_room", "leave_room", "sleep")):
+    """The calls in ``function``'s source to coroutines (by name) with no ``await``."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    awaited = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Await)}
+    return [ast.unparse(node) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in names and id(node) not in awaited]  # fmt: skip
 
 
 class ShoutToOthers(Problem):
@@ -101,6 +131,11 @@ skip_sid leaves out the one connection that sent it.
         expected = {"ann": [], "ben": [["shout", "HEY"]], "cat": [["shout", "HEY"]]}
         if received == {name: [] for name in names} and untouched(register):
             raise NotAttempted(UNTOUCHED)
+        if received == {name: [] for name in names} and (missing := unawaited_calls(register)):
+            raise Incorrect(
+                f"nobody heard anything: `{missing[0]}` has no `await` in front "
+                "(a missing await). server.emit is a coroutine: without `await` it never runs."
+            )
         if received != expected:
             slip = " The sender should not hear herself." if received["ann"] else ""
             raise Incorrect(f"ann shouted 'HEY'; expected {expected}, got {received}.{slip}")

@@ -80,19 +80,21 @@ connection.
 
 class CountRooms(Problem):
     title = "q2, counting rooms from room events"
+    # The case without joins comes early: it tells apart the two usual slips
+    # (counting joins as rooms, and forgetting that delete-room ends a room).
     cases = [
         ([], (0, 0)),
         ([("create-room", "a"), ("join-room", "a", "s1")], (1, 1)),
+        (
+            [("create-room", "x"), ("create-room", "y"), ("create-room", "z"),
+             ("delete-room", "x"), ("delete-room", "y"), ("delete-room", "z")],
+            (0, 3),
+        ),
         (
             [("create-room", "a"), ("join-room", "a", "s1"), ("create-room", "b"),
              ("join-room", "b", "s1"), ("leave-room", "a", "s1"), ("delete-room", "a"),
              ("create-room", "c"), ("join-room", "c", "s2")],
             (2, 2),
-        ),
-        (
-            [("create-room", "x"), ("create-room", "y"), ("create-room", "z"),
-             ("delete-room", "x"), ("delete-room", "y"), ("delete-room", "z")],
-            (0, 3),
         ),
     ]  # fmt: skip
     hints = (
@@ -124,12 +126,24 @@ exists from its create-room to its delete-room.
                 raise Incorrect(f"count_rooms({events!r:.60}) raised {error!r}") from error
             self.expect_attempted(got)
             got = tuple(got) if isinstance(got, list) else got
+            if not (isinstance(got, tuple) and len(got) == 2 and all(type(n) is int for n in got)):
+                raise Incorrect(f"count_rooms should return two numbers, (now, peak), like "
+                                f"(1, 2); for {events!r:.60} it returned {got!r}.")  # fmt: skip
             if got != expected:
-                raise Incorrect(
-                    f"for {len(events)} events {events!r:.90}... expected {expected}, got {got!r}. "
-                    "Do you count joins as rooms?"
-                )
+                raise Incorrect(f"for the {len(events)} events {events!r:.90}... expected "
+                                f"{expected}, got {got!r}. {self.slip(events, got)}")  # fmt: skip
         return "rooms exist from create-room to delete-room, whoever is in them."
+
+    @staticmethod
+    def slip(events, got):
+        """Name the likely mistake behind a wrong ``(now, peak)``."""
+        kinds = [event[0] for event in events]
+        joined = {event[1] for event in events if event[0] == "join-room"}
+        if got in {(len(joined), len(joined)), (kinds.count("join-room"),) * 2}:
+            return "Do you count joins as rooms? A room exists from create-room on."
+        if got[0] == kinds.count("create-room") and "delete-room" in kinds:
+            return "Does delete-room take its room away? It should."
+        return "Only create-room and delete-room change how many rooms exist."
 
 
 q1 = Exercise(StoreRooms())

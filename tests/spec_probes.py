@@ -1,0 +1,346 @@
+"""Probes of a socket.io server against the Engine.IO v4 and Socket.IO v5 specifications.
+
+Written here from the specifications, for ``test_spec_engineio.py`` and
+``test_spec_socketio.py``. Each probe talks to a server with raw HTTP requests or a
+raw WebSocket (or the official JavaScript client, under Node) and returns a short
+outcome, the same words for every server. Three servers answer the same probes:
+
+- ``plain``: python-socketio as it comes, attached to an aiohttp app;
+- ``course``: the same server through the course's guard (``production/guard.py``);
+- ``node``: socket.io 4.8's server for Node (``js/reference_server.mjs``).
+
+``EXPECTED`` is the conformance table; ``python tests/spec_probes.py`` measures it again
+and prints it. Timeouts are ``TIMEOUT`` seconds (``SPEC_TIMEOUT``, default 1).
+"""
+
+import collections
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import requests
+import socketio
+import websocket
+
+from labsupport import jsclient, processes, registry, servers
+from labsupport.production import guard
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = float(os.environ.get("SPEC_TIMEOUT", 1))  # CONNECT and upgrade timeouts, seconds
+PING_INTERVAL, PING_TIMEOUT = 5, 5  # seconds: no ping gets in the way of a probe
+MAX_PAYLOAD = 10_000  # bytes per request (Engine.IO's maxPayload)
+SYSTEMS = ["plain", "course", "node"]
+
+
+def spec_server(**options):
+    """The events every probe server answers: ``count`` adds one, ``tally`` acknowledges
+    how many arrived on that connection."""
+    options = {"ping_interval": PING_INTERVAL, "ping_timeout": PING_TIMEOUT,
+               "max_http_buffer_size": MAX_PAYLOAD, **options}  # fmt: skip
+    sio = socketio.AsyncServer(async_mode="aiohttp", **options)
+    counted = collections.Counter()  # sid -> events counted on that connection
+
+    @sio.event
+    async def count(sid, n=None):
+        counted[sid] += 1
+
+    @sio.event
+    async def tally(sid):
+        return counted[sid]
+
+    return sio
+
+
+def start(system, **options):
+    """Start ``system`` outside the registry (tests that stop all servers leave it); return it."""
+    if system == "node":
+        env = {"PING_INTERVAL": str(options.get("ping_interval", PING_INTERVAL) * 1000),
+               "PING_TIMEOUT": str(PING_TIMEOUT * 1000), "MAX_PAYLOAD": str(MAX_PAYLOAD),
+               "CONNECT_TIMEOUT": str(int(TIMEOUT * 1000)),
+               "UPGRADE_TIMEOUT": str(int(TIMEOUT * 1000))}  # fmt: skip
+        argv = ["node", str(ROOT / "tests" / "js" / "reference_server.mjs")]
+        server = processes.start_process(f"spec-{system}", argv, env=env)
+    elif system == "course":
+        sio = spec_server(**options)
+        guard.guard(sio, connect_timeout=TIMEOUT, upgrade_timeout=TIMEOUT)
+        server = servers.serve_socketio(sio, name=f"spec-{system}")
+    else:
+        app = servers.web.Application()
+        spec_server(**options).attach(app)  # python-socketio as it comes: no guard
+        server = servers.serve_app(app, name=f"spec-{system}")
+    registry.forget(server.name, server)
+    return server
+
+
+class Polling:
+    """One Engine.IO session over HTTP long-polling, spoken with raw requests."""
+
+    def __init__(self, url):
+        self.url = url
+        reply = requests.get(f"{url}/socket.io/?EIO=4&transport=polling", timeout=5)
+        self.handshake = json.loads(reply.text[1:])  # after the OPEN packet type "0"
+        self.path = f"{url}/socket.io/?EIO=4&transport=polling&sid={self.handshake['sid']}"
+
+    def post(self, body, timeout=5):
+        """POST ``body``; the response, or None if none came in ``timeout`` s."""
+        try:
+            return requests.post(self.path, data=body, timeout=timeout,
+                                 headers={"Content-Type": "text/plain;charset=UTF-8"})  # fmt: skip
+        except requests.exceptions.ReadTimeout:
+            return None
+
+    def get(self, timeout=5):
+        """One GET poll: its response, or None if it was still waiting after ``timeout`` s."""
+        try:
+            return requests.get(self.path, timeout=timeout)
+        except requests.exceptions.ReadTimeout:
+            return None
+
+    def connect(self):
+        """CONNECT to "/" and collect the answer."""
+        assert self.post("40").status_code == 200
+        return self.get().text
+
+    def closed_within(self, seconds):
+        """True if the server ends the session within ``seconds`` (pings answered)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            reply = self.get(timeout=left)
+            if reply is None:
+                return False  # the poll is still waiting: the session is open
+            if reply.status_code == 400 or "1" in reply.text.split("\x1e"):
+                return True  # unknown session, or the CLOSE packet
+            if "2" in reply.text.split("\x1e"):
+                self.post("3")
+        return False
+
+
+def raw_websocket(url, sid=None):
+    """A raw WebSocket on the Engine.IO path; a new session unless ``sid`` is given."""
+    path = url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(path + (f"&sid={sid}" if sid else ""), timeout=5,
+                                     suppress_origin=True)  # fmt: skip
+    if sid is None:
+        assert ws.recv().startswith("0{")  # the Engine.IO handshake
+    return ws
+
+
+def ws_closed_within(ws, seconds):
+    """True once the server closes ``ws`` within ``seconds`` (answering its pings)."""
+    deadline = time.monotonic() + seconds
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            ws.settimeout(left)
+            frame = ws.recv()
+            if frame == "" or frame.startswith("1"):
+                return True
+            if frame == "2":
+                ws.send("3")
+    except (websocket.WebSocketConnectionClosedException, ConnectionError):
+        return True
+    except websocket.WebSocketTimeoutException:
+        return False
+    return False
+
+
+# The probes: each returns an outcome, in the words of the table below.
+
+
+def handshake_fields(url):
+    fields = Polling(url).handshake
+    kinds = {"sid": str, "upgrades": list, "pingInterval": int, "pingTimeout": int,
+             "maxPayload": int}  # fmt: skip
+    complete = all(isinstance(fields.get(k), t) for k, t in kinds.items())
+    exact = (fields.get("pingInterval"), fields.get("maxPayload")) == (
+        PING_INTERVAL * 1000,
+        MAX_PAYLOAD,
+    )
+    return "complete, exact" if complete and exact else f"wrong: {fields}"
+
+
+def js_burst(url, count=40, transport="polling", size=0):
+    """The official client emits ``count`` events in a burst; how many arrived, told?
+
+    Each event carries ``size`` characters; the client splits its POSTs at maxPayload.
+    """
+    seen = jsclient.burst(url, count, transport, size)
+    told = "told" if seen["told"] or seen.get("error") else "not told"
+    arrived = seen["tally"]  # the first emit leaves alone, so 1 (0 if it waits too)
+    shown = "at most 1" if arrived is not None and arrived <= 1 < count else arrived
+    return f"{shown} of {count}, {told}"
+
+
+def many_in_one_post(url, count=100):
+    """``count`` events in one POST (well under maxPayload): how many reach a handler?"""
+    session = Polling(url)
+    session.connect()
+    reply = session.post("\x1e".join(['42["count"]'] * count))
+    session.post('421["tally"]')
+    answer = session.get().text  # 431[N]: the tally's acknowledgement
+    return f"{json.loads(answer[3:])[0]} of {count}, status {reply.status_code}"
+
+
+def oversized_post(url):
+    session = Polling(url)
+    session.connect()
+    reply = session.post("4" + "x" * MAX_PAYLOAD, timeout=3)
+    return "no answer" if reply is None else str(reply.status_code)
+
+
+def invalid_packet(url, bad, transport="websocket", connect="40"):
+    """Send ``bad`` after ``connect``: is the session closed at once (within 1 s)?"""
+    if transport == "polling":
+        session = Polling(url)
+        session.connect()
+        session.post(bad)
+        return "closed" if session.closed_within(1 + TIMEOUT) else "open"
+    ws = raw_websocket(url)
+    ws.send(connect)
+    assert ws.recv().startswith("40")
+    ws.send(bad)
+    return "closed" if ws_closed_within(ws, 1 + TIMEOUT) else "open"
+
+
+def no_connect(url):
+    """A session that answers pings but never sends CONNECT: closed after TIMEOUT?"""
+    ws = raw_websocket(url)
+    started = time.monotonic()
+    closed = ws_closed_within(ws, 2 * TIMEOUT + 1.5)
+    return (
+        f"closed after about {TIMEOUT:g} s"
+        if closed and (time.monotonic() - started >= TIMEOUT * 0.9)
+        else "open"
+        if not closed
+        else "too soon"
+    )
+
+
+def unfinished_upgrade(url):
+    """Probe the upgrade (2probe, 3probe) and never send 5: is the WebSocket closed?"""
+    session = Polling(url)
+    session.connect()
+    ws = raw_websocket(url, session.handshake["sid"])
+    ws.send("2probe")
+    assert ws.recv() == "3probe"
+    if not ws_closed_within(ws, 2 * TIMEOUT + 1.5):
+        return "open"
+    session.post('421["tally"]')  # does the session still work over polling?
+    replies = [session.get(timeout=2) for _ in range(3)]
+    texts = [r.text for r in replies if r is not None and r.status_code == 200]
+    return "closed, polling goes on" if any("431[" in t for t in texts) else "closed, session gone"
+
+
+def duplicate_poll(url):
+    """A second GET while the first waits: refused with 400, and the session closed?"""
+    session = Polling(url)
+    session.connect()
+    first = {}
+    waiting = threading.Thread(target=lambda: first.update(reply=session.get(timeout=3)))
+    waiting.start()
+    time.sleep(0.3)  # let the first poll reach the server: it waits (nothing to send)
+    second = session.get(timeout=2)
+    waiting.join()
+    # On a busy machine the second may overtake the first: either one may be refused.
+    if not any(r is not None and r.status_code == 400 for r in (first["reply"], second)):
+        return "not refused"
+    return "400, closed" if session.closed_within(1) else "400, left open"
+
+
+def overlapping_post(url):
+    """A second POST while the first is still sending its body: refused with 400, closed?"""
+    session = Polling(url)
+    session.connect()
+    port, path = int(url.rsplit(":", 1)[1]), session.path.split(url, 1)[1]
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: 11\r\n\r\n42")  # fmt: skip
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as first:
+        first.sendall(head.encode())  # 2 of its 11 bytes: the POST is under way
+        time.sleep(0.5)  # let the server start reading it
+        second = session.post('42["count"]', timeout=2)
+        first.sendall(b'["count"]')
+    if second is None or second.status_code != 400:
+        return "not refused"
+    return "400, closed" if session.closed_within(1) else "400, left open"
+
+
+def subsecond_ping(system):
+    """A 0.5 s ping interval: advertised as 500 ms, or refused?"""
+    try:
+        server = start(system, ping_interval=0.5)
+    except ValueError:
+        return "refused (ValueError)"
+    try:
+        return f"advertised {Polling(server.url).handshake['pingInterval']} ms"
+    finally:
+        server.stop()
+
+
+def unknown_namespace(url):
+    """CONNECT to a namespace the server does not have: what does CONNECT_ERROR carry?"""
+    session = Polling(url)
+    assert session.post("40/nope,").status_code == 200
+    answer = session.get().text  # 44/nope,<data>
+    data = json.loads(answer[len("44/nope,") :])
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return "an object with a message"
+    return f"a {type(data).__name__}"
+
+
+EXPECTED = {  # requirement: (probe, plain python-socketio, course server, Node)
+    "handshake fields (sid, upgrades, pingInterval, pingTimeout, maxPayload)":
+        (handshake_fields, "complete, exact", "complete, exact", "complete, exact"),
+    "40 events over polling from the official JS client":
+        (js_burst, "at most 1 of 40, not told", "40 of 40, not told", "40 of 40, not told"),
+    "400 events of 100 bytes over polling (4 times maxPayload)":
+        (lambda url: js_burst(url, 400, size=100), "at most 1 of 400, not told",
+         "400 of 400, not told", "400 of 400, not told"),
+    "100 events in one POST":
+        (many_in_one_post, "0 of 100, status 200", "100 of 100, status 200",
+         "100 of 100, status 200"),
+    "a POST over maxPayload": (oversized_post, "no answer", "413", "413"),
+    "invalid packet `4abc`": (lambda url: invalid_packet(url, "4abc"), "open", "closed", "closed"),
+    "invalid packet `42{}`": (lambda url: invalid_packet(url, "42{}"), "open", "closed", "closed"),
+    "invalid packet `42abc[`":
+        (lambda url: invalid_packet(url, "42abc["), "open", "closed", "closed"),
+    "invalid packet `42{}` over polling":
+        (lambda url: invalid_packet(url, "42{}", "polling"), "open", "closed", "closed"),
+    f"no CONNECT within {TIMEOUT:g} s":
+        (no_connect, "open", *[f"closed after about {TIMEOUT:g} s"] * 2),
+    f"upgrade not finished within {TIMEOUT:g} s":
+        (unfinished_upgrade, "open", *["closed, polling goes on"] * 2),
+    "a second GET poll while one waits":
+        (duplicate_poll, "not refused", "400, closed", "400, closed"),
+    "a second POST while one is under way":
+        (overlapping_post, "not refused", "400, closed", "400, closed"),
+    "CONNECT_ERROR for an unknown namespace":
+        (unknown_namespace, "a str", "an object with a message", "an object with a message"),
+}  # fmt: skip
+SUBSECOND = (
+    "pingInterval of 0.5 s",
+    "advertised 0 ms",
+    "refused (ValueError)",
+    "advertised 500 ms",
+)
+
+
+def table():
+    """Measure every probe on the three servers; the Markdown table of what happened."""
+    rows = ["| requirement | plain python-socketio | course server | Node |", "|---|---|---|---|"]
+    running = {system: start(system) for system in SYSTEMS}
+    try:
+        for requirement, (probe, *_) in EXPECTED.items():
+            seen = [probe(running[system].url) for system in SYSTEMS]
+            rows.append(f"| {requirement} | " + " | ".join(seen) + " |")
+    finally:
+        for server in running.values():
+            server.stop()
+    seen = [subsecond_ping(system) for system in SYSTEMS]
+    rows.append(f"| {SUBSECOND[0]} | " + " | ".join(seen) + " |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(table())

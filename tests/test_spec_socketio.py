@@ -1,0 +1,92 @@
+"""The Socket.IO v5 specification, probed on plain python-socketio, the course's server
+and Node's socket.io (see ``test_spec_engineio.py`` for how the table is read).
+
+Invalid packets end their session at once; a refused namespace hears an object with a
+message. Then the reaches into python-socketio that the guard depends on.
+"""
+
+import inspect
+
+import pytest
+import socketio
+import spec_probes
+from socketio import async_server
+
+from labsupport import jsclient
+from labsupport.production import guard
+
+SOCKETIO = [name for name in spec_probes.EXPECTED
+            if name.startswith(("invalid packet", "CONNECT_ERROR"))]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def running():
+    started = {system: spec_probes.start(system) for system in spec_probes.SYSTEMS}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+@pytest.mark.parametrize("system", spec_probes.SYSTEMS)
+@pytest.mark.parametrize("requirement", SOCKETIO)
+def test_socketio_requirement(running, requirement, system):
+    probe, *expected = spec_probes.EXPECTED[requirement]
+    outcome = probe(running[system].url)
+    assert outcome == expected[spec_probes.SYSTEMS.index(system)], (requirement, system)
+
+
+@pytest.mark.parametrize("system, message", [("plain", ""), ("course", "Unable to connect"),
+                                             ("node", "Invalid namespace")])  # fmt: skip
+def test_the_official_client_reads_the_refusal(running, system, message):
+    refused = jsclient.connect(running[system].url, "/nope")
+    assert (refused["connected"], refused["message"]) == (False, message)
+
+
+@pytest.mark.parametrize("encoded", ['2["x"]', "2[]", "2{}", '2["connect"]', "0[1]", "1{}",
+                                     "3{}", "4abc", '2abc["x"]', "9"])  # fmt: skip
+def test_the_strict_packet_refuses_what_the_specification_does(encoded):
+    strict = guard.strict(socketio.packet.Packet)
+    if encoded == '2["x"]':
+        assert strict(encoded_packet=encoded).data == ["x"]  # a valid one passes
+    else:
+        with pytest.raises(guard.InvalidPacket):
+            strict(encoded_packet=encoded)
+
+
+def test_a_binary_event_and_an_ack_pass():
+    strict = guard.strict(socketio.packet.Packet)
+    assert strict(encoded_packet='51-["up",{"_placeholder":true,"num":0}]').attachment_count == 1
+    assert strict(encoded_packet="31[2]").data == [2]
+
+
+def test_connect_error_is_an_object_even_when_python_socketio_gives_a_string():
+    strict = guard.strict(socketio.packet.Packet)
+    assert strict(socketio.packet.CONNECT_ERROR, "no").encode() == '4{"message":"no"}'
+
+
+def test_the_guard_is_installed_once():
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    first = guard.guard(sio)
+    packet_class, handler = sio.packet_class, sio.eio.handlers["message"]
+    assert guard.guard(sio, connect_timeout=2) is first and first.connect_timeout == 2
+    assert (sio.packet_class, sio.eio.handlers["message"]) == (packet_class, handler)
+
+
+# The reaches into python-socketio.
+
+
+def test_reach_python_socketio_decodes_with_its_packet_class_attribute():
+    source = inspect.getsource(async_server.AsyncServer._handle_eio_message)
+    assert "self.packet_class(encoded_packet=data)" in source
+
+
+def test_reach_python_socketio_registers_its_engineio_handlers():
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    assert sio.eio.handlers["connect"] == sio._handle_eio_connect
+    assert sio.eio.handlers["message"] == sio._handle_eio_message
+
+
+def test_reach_an_unknown_namespace_is_refused_with_a_bare_string():
+    """If python-socketio sends an object one day, ``StrictPacket.encode`` can go."""
+    source = inspect.getsource(async_server.AsyncServer._handle_connect)
+    assert "packet.CONNECT_ERROR, data='Unable to connect'" in source
