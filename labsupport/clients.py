@@ -1,5 +1,7 @@
 """socket.io clients for the notebooks: named, traced, and stopped like servers.
 
+Notebook 03 introduces them; notebooks 04 to 07 connect theirs the same way.
+
 A ``socketio.Client`` runs its own background threads, and keeps trying to
 reconnect when its server goes away. Created in a cell that you re-run, the old one
 would live on beside the new one. So, like servers, each client here has a name in

@@ -1,5 +1,7 @@
 """A registry of everything the course starts: servers in threads, server processes, Redis.
 
+Notebook 00 shows it at work (section 5, re-running is safe); every notebook relies on it.
+
 Why it exists: in a notebook you re-run cells. If a cell that starts a server is run
 twice, the first server is still holding its port and its handlers, and the second
 start fails with "address already in use" (or, worse, both run and you see every

@@ -1,5 +1,7 @@
 """Room events for python-socketio: create-room, delete-room, join-room, leave-room.
 
+Notebook 04 (section 3) uses them, and exercise q2 there counts rooms from them.
+
 socket.io for Node (3.1 and later) has its *adapter*, the part that keeps track of
 rooms, announce changes to them::
 

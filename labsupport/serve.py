@@ -1,5 +1,7 @@
 """Run a course server as a program of its own: ``python -m labsupport.serve MODULE:FACTORY``.
 
+Notebook 00 (section 6) starts its first one; notebooks 05 to 08 kill and restart theirs.
+
 ``FACTORY`` is a function that returns either a python-socketio ``AsyncServer`` or an
 aiohttp ``web.Application``. This program serves it on 127.0.0.1, every socket.io server
 in it guarded like those of the notebooks (``guard.py``; ``--connect-timeout`` and

@@ -1,5 +1,7 @@
 """Real servers on 127.0.0.1, running in the background of the notebook.
 
+Notebook 00 builds the idea in cells (section 4) before it uses this module.
+
 Every notebook of the course uses this module, so here is the whole idea:
 
 1. Each server gets its own thread with its own asyncio event loop

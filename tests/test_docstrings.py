@@ -64,8 +64,8 @@ def test_module_docstring_names_a_notebook_that_uses_it(path):
     docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
     numbers = named_notebooks(docstring)
     assert numbers, f"{path.name}: the docstring names no notebook"
-    if path.name == "__init__.py":
-        return
+    if path.name == "__init__.py" or docstring.startswith("Maintainer tooling, not for learners"):
+        return  # a package's index, or a tool that makes a notebook rather than teaching one
     names = users(path.stem)
     assert any(re.search(rf"\b{name}\b", notebook_text(n)) for n in numbers for name in names), (
         f"{path.name} names notebook(s) {numbers}; none of them uses it, even through {names}"

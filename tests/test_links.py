@@ -38,7 +38,12 @@ def links(path):
     return [link for link in LINK.findall(text) if not link.startswith(("http", "#"))]
 
 
-DOCUMENTS = [ROOT / "README.md", ROOT / "glossary.md", *sorted(ROOT.glob("notebooks/*.ipynb"))]
+DOCUMENTS = [
+    ROOT / "README.md",
+    ROOT / "glossary.md",
+    ROOT / "docs" / "teaching.md",
+    *sorted(ROOT.glob("notebooks/*.ipynb")),
+]
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.name)

@@ -35,6 +35,7 @@ STABLE = [
     "a word of exactly twenty",
     "ABCDEFGHIJKLMNOPQRST is twenty letters, not a session id",
     "Python: 3.11 is the minimum",
+    "the password: is never printed here",
 ]
 
 
@@ -53,6 +54,7 @@ VARYING = [
     ("[     ok] redis-server: 7.0.15", "[     ok] redis-server: VERSION"),
     ('{"event": "connect", "time": 1795765367.2345498}', '{"event": "connect", "time": TIME}'),
     ("<IPython.lib.display.IFrame at 0x7fc6ac194f50>", "<IPython.lib.display.IFrame at 0xADDRESS>"),
+    ("user name: admin | password: Xq3_9fk-2LmPz0aB", "user name: admin | password: PASSWORD"),
 ]
 
 
