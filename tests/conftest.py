@@ -26,3 +26,14 @@ def redis_url(redis_session):
     client.flushall()
     client.close()
     return redis_session.url
+
+
+@pytest.fixture(scope="module")
+def spec_servers():
+    """The three servers the specification probes compare: plain, course, Node."""
+    import spec_probes
+
+    started = {system: spec_probes.start(system) for system in spec_probes.SYSTEMS}
+    yield started
+    for server in started.values():
+        server.stop()

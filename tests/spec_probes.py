@@ -342,5 +342,11 @@ def table():
     return "\n".join(rows)
 
 
+def measured_and_expected(requirement, system, url):
+    """(what the probe of ``requirement`` measured on ``system`` at ``url``, the table's value)."""
+    probe, *expected = EXPECTED[requirement]
+    return probe(url), expected[SYSTEMS.index(system)]
+
+
 if __name__ == "__main__":
     print(table())

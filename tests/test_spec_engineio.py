@@ -26,20 +26,13 @@ ENGINEIO = [name for name in spec_probes.EXPECTED
             if not name.startswith(("invalid packet", "CONNECT_ERROR"))]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def running():
-    started = {system: spec_probes.start(system) for system in spec_probes.SYSTEMS}
-    yield started
-    for server in started.values():
-        server.stop()
-
-
 @pytest.mark.parametrize("system", spec_probes.SYSTEMS)
 @pytest.mark.parametrize("requirement", ENGINEIO)
-def test_engineio_requirement(running, requirement, system):
-    probe, *expected = spec_probes.EXPECTED[requirement]
-    outcome = probe(running[system].url)
-    assert outcome == expected[spec_probes.SYSTEMS.index(system)], (requirement, system)
+def test_engineio_requirement(spec_servers, requirement, system):
+    measured, expected = spec_probes.measured_and_expected(
+        requirement, system, spec_servers[system].url
+    )
+    assert measured == expected, (requirement, system)
 
 
 def test_the_course_server_gives_nodes_outcome_everywhere():
@@ -58,8 +51,8 @@ def test_the_refusal_names_the_setting_and_the_fix():
         guard.guard(socketio.AsyncServer(async_mode="aiohttp", ping_interval=1.5))
 
 
-def test_a_burst_over_websocket_arrives_whole_on_every_server(running):
-    for system, server in running.items():
+def test_a_burst_over_websocket_arrives_whole_on_every_server(spec_servers):
+    for system, server in spec_servers.items():
         assert spec_probes.js_burst(server.url, 40, "websocket") == "40 of 40, not told", system
 
 
@@ -121,7 +114,7 @@ def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():
 
 PROGRAMS = [
     ("spec_probes:spec_server", "tests"),  # a factory returning an AsyncServer
-    ("labsupport.queue_hub:from_environment", "tests"),  # an app with sio.attach(app)
+    ("labsupport.production.queue_program:from_environment", "tests"),  # an app with sio.attach(app)
     ("systems:tuned", "bench"),  # the benchmark's tuned server (production/tuned.py)
 ]
 

@@ -19,26 +19,19 @@ SOCKETIO = [name for name in spec_probes.EXPECTED
             if name.startswith(("invalid packet", "CONNECT_ERROR"))]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def running():
-    started = {system: spec_probes.start(system) for system in spec_probes.SYSTEMS}
-    yield started
-    for server in started.values():
-        server.stop()
-
-
 @pytest.mark.parametrize("system", spec_probes.SYSTEMS)
 @pytest.mark.parametrize("requirement", SOCKETIO)
-def test_socketio_requirement(running, requirement, system):
-    probe, *expected = spec_probes.EXPECTED[requirement]
-    outcome = probe(running[system].url)
-    assert outcome == expected[spec_probes.SYSTEMS.index(system)], (requirement, system)
+def test_socketio_requirement(spec_servers, requirement, system):
+    measured, expected = spec_probes.measured_and_expected(
+        requirement, system, spec_servers[system].url
+    )
+    assert measured == expected, (requirement, system)
 
 
 @pytest.mark.parametrize("system, message", [("plain", ""), ("course", "Unable to connect"),
                                              ("node", "Invalid namespace")])  # fmt: skip
-def test_the_official_client_reads_the_refusal(running, system, message):
-    refused = jsclient.connect(running[system].url, "/nope")
+def test_the_official_client_reads_the_refusal(spec_servers, system, message):
+    refused = jsclient.connect(spec_servers[system].url, "/nope")
     assert (refused["connected"], refused["message"]) == (False, message)
 
 
