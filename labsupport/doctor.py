@@ -51,9 +51,16 @@ def _version(argv):
     return match.group(0) if match else None
 
 
+def find_program(name):
+    """``name`` on the PATH, or beside this Python: without root, ``./course`` puts PyPI's
+    Node.js in ``.venv/bin``, which a hub's kernel may not have on its PATH."""
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
 def check_program(name, argv, fix, needed_for):
-    """Is ``argv[0]`` on the PATH, and what version does it report?"""
-    version = _version(argv) if shutil.which(argv[0]) else None
+    """Is ``argv[0]`` on the PATH (or beside this Python), and what version does it report?"""
+    program = find_program(argv[0])
+    version = _version([program, *argv[1:]]) if program else None
     return Check(name, version is not None, version or "not found on PATH", fix, needed_for)
 
 

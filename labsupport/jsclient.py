@@ -12,12 +12,11 @@ Node runs them; the client library comes from ``node_modules/`` (``npm ci``).
 
 import json
 import queue
-import shutil
 import subprocess
 import threading
 from pathlib import Path
 
-from .doctor import ROOT
+from .doctor import ROOT, find_program
 
 SCRIPTS = Path(__file__).parent / "js"
 OUTAGE_SCRIPT = SCRIPTS / "outage_client.mjs"
@@ -38,10 +37,16 @@ def burst(url, count=40, transport="polling", size=0, timeout=30):
     return _run("burst.mjs", [url, str(count), transport, str(size)], timeout)
 
 
-def _run(script, argv, timeout):
-    if shutil.which("node") is None:
+def node():
+    """The ``node`` program, or a clear error saying how to get it."""
+    program = find_program("node")
+    if program is None:
         raise FileNotFoundError("node is not installed: run the README set-up")
-    argv = ["node", str(SCRIPTS / script), *argv]
+    return program
+
+
+def _run(script, argv, timeout):
+    argv = [node(), str(SCRIPTS / script), *argv]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0 or not result.stdout.strip():
         raise RuntimeError(f"the JavaScript client failed: {result.stderr.strip()[-500:]}")
@@ -57,9 +62,7 @@ class OutageClient:
     """
 
     def __init__(self, url):
-        if shutil.which("node") is None:
-            raise FileNotFoundError("node is not installed: run the README set-up")
-        self.process = subprocess.Popen(["node", str(OUTAGE_SCRIPT), url], cwd=ROOT, text=True,
+        self.process = subprocess.Popen([node(), str(OUTAGE_SCRIPT), url], cwd=ROOT, text=True,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
         self.lines = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
