@@ -8,7 +8,7 @@ This program runs inside one:
 
 1. it brings the namespace's ``lo`` up (it starts down);
 2. it starts capturing every frame on ``lo``;
-3. it plays a scenario (``tcp``, ``udp`` or ``websocket``) on 127.0.0.1;
+3. it plays a scenario (``tcp``, ``udp``, ``websocket`` or ``socketio``) on 127.0.0.1;
 4. it writes the frames as a pcap file (``labsupport.pcap``; Wireshark opens it too),
    and beside it a JSON file of what the programs themselves saw.
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from . import pcap
 
 SHIPPED = Path(__file__).parent / "captures"
-SCENARIOS = ("tcp", "udp", "websocket")
+SCENARIOS = ("tcp", "udp", "websocket", "socketio")
 ETH_P_ALL, PACKET_OUTGOING = 0x0003, 4
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
@@ -158,6 +158,22 @@ def websocket_scenario():
     client.close()
     loop.run(runner.cleanup())
     loop.close()
+    return seen
+
+
+def socketio_scenario():
+    """A socket.io client calls one event over a WebSocket and gets its acknowledgement."""
+    import socketio
+
+    from . import servers
+
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    sio.on("hello", lambda sid, name: f"hello, {name}!")
+    server = servers.serve_socketio(sio, name="capture")
+    with socketio.SimpleClient() as client:
+        client.connect(server.url, transports=["websocket"])
+        seen = {"ack": client.call("hello", "capture", timeout=5)}
+    server.stop()
     return seen
 
 
