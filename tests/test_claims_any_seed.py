@@ -50,6 +50,14 @@ def busy_cpu(enabled):
         hog.wait()
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_no_committed_claim_is_false(path):
+    """A notebook committed with a False claim contradicts its own prose (nbval would not
+    notice: it only checks that the False comes back)."""
+    false = [s for s, verdict in claims(nbformat.read(path, as_version=4)) if verdict != "True"]
+    assert false == []
+
+
 @pytest.mark.parametrize(("seed", "busy"), RUNS, ids=[f"seed{s}{'-busy' * b}" for s, b in RUNS])
 @pytest.mark.parametrize("path", SOLVED, ids=[path.stem for path in SOLVED])
 def test_every_claim_holds_on_another_seed(path, seed, busy, monkeypatch):

@@ -114,7 +114,10 @@ def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():
 
 PROGRAMS = [
     ("spec_probes:spec_server", "tests"),  # a factory returning an AsyncServer
-    ("labsupport.production.queue_program:from_environment", "tests"),  # an app with sio.attach(app)
+    (
+        "labsupport.production.queue_program:from_environment",
+        "tests",
+    ),  # an app with sio.attach(app)
     ("systems:tuned", "bench"),  # the benchmark's tuned server (production/tuned.py)
 ]
 
