@@ -55,7 +55,9 @@ def busy_cpu(enabled):
     if not enabled:
         yield
         return
-    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    # it also stops by itself after 15 minutes, should this test die before killing it
+    spin = "import time\nend = time.monotonic() + 900\nwhile time.monotonic() < end: pass"
+    hog = subprocess.Popen([sys.executable, "-c", spin])
     try:
         yield
     finally:
