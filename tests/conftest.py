@@ -37,3 +37,18 @@ def spec_servers():
     yield started
     for server in started.values():
         server.stop()
+
+
+@pytest.fixture
+def chromium():
+    """The system's headless Chromium, driven by Playwright (which never downloads one)."""
+    from playwright.sync_api import sync_playwright
+
+    from labsupport import browser
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=browser.find_chromium(), args=browser.FLAGS[1:-1]
+        )
+        yield launched
+        launched.close()

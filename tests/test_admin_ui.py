@@ -11,9 +11,9 @@ import engineio.async_socket
 import pytest
 import socketio
 from aiohttp import web
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from labsupport import admin_ui, browser, servers
+from labsupport import admin_ui, servers
 
 ORIGINAL_POST = engineio.async_socket.AsyncSocket.handle_post_request
 
@@ -53,24 +53,19 @@ def log_in(page, url, password):
 
 
 @pytest.fixture
-def page():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=browser.find_chromium(), args=browser.FLAGS[1:-1]
-        )
-        outside = []
-        context = chromium.new_context()
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith("http://127.0.0.1")
-                else (outside.append(route.request.url), route.abort())
-            ),
-        )
-        yield context.new_page()
-        chromium.close()
-        assert outside == [], "the Admin UI page asked the internet for something"
+def page(chromium):
+    outside = []
+    context = chromium.new_context()
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("http://127.0.0.1")
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    yield context.new_page()
+    assert outside == [], "the Admin UI page asked the internet for something"
 
 
 def test_logged_in_it_lists_the_rooms_sockets_and_events(watched, page):

@@ -15,10 +15,10 @@ import engineio
 import pytest
 import socketio
 from aiohttp import web
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from socketio import base_manager
 
-from labsupport import browser, servers, webpage
+from labsupport import servers, webpage
 from labsupport.jsclient import OutageClient
 from labsupport.recovery import INTERNALS, ClientRecovery, Recovery
 from labsupport.trace import Trace
@@ -115,13 +115,20 @@ def test_official_client_recovers_within_the_window(served, js):
     assert events == ["to room-a", "to everyone", "to its sid", "after, to room-a"]
 
 
-def test_not_recovered_after_the_window(served, js, clock):
-    server, sio, recovery, trace = served
+def cut_after_one_event(js, served):
+    """The client connects, gets one event (so it has an offset), and loses its transport."""
+    server, sio, _, trace = served
     first, _ = js.next("connected")
     emit(server, sio, "news", "before")
     js.next("event")
     js.send("cut")
     trace.wait_for("disconnect")
+    return first
+
+
+def test_not_recovered_after_the_window(served, js, clock):
+    server, sio, recovery, trace = served
+    first = cut_after_one_event(js, served)
     emit(server, sio, "news", "while away")
     clock.now += 61  # past the 60 s window
     js.send("reconnect")
@@ -133,11 +140,7 @@ def test_not_recovered_after_the_window(served, js, clock):
 
 def test_not_recovered_after_a_server_restart(served, js):
     server, sio, recovery, trace = served
-    first, _ = js.next("connected")
-    emit(server, sio, "news", "before")
-    js.next("event")
-    js.send("cut")
-    trace.wait_for("disconnect")
+    first = cut_after_one_event(js, served)
     port = server.port
     servers.stop("recovery")
     server, sio, *_ = start(port=port)
@@ -266,27 +269,22 @@ def test_the_python_socketio_internals_it_wraps_are_still_there():
     assert params(socketio.AsyncClient._handle_event) == ["self", "namespace", "id", "data"]
 
 
-def test_the_browser_page_recovers(clock):
+def test_the_browser_page_recovers(clock, chromium):
     """The course's page (notebook 03) in Chromium: the same client, the same protocol."""
     server, sio, recovery, trace = start(app=webpage.add_page(web.Application()), clock=clock)
     try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=browser.find_chromium(), args=browser.FLAGS[1:-1]
-            )
-            page = chromium.new_page()
-            page.goto(f"{server.url}/page?who=recovering")
-            expect(page.locator("#state")).to_have_text("connected", timeout=10_000)
-            emit(server, sio, "news", "before")
-            expect(page.locator("#log li").first).to_contain_text("before")
-            sid = page.evaluate("socket.id")
-            page.evaluate("socket.io.reconnection(false); socket.io.engine.close()")
-            trace.wait_for("disconnect")
-            emit(server, sio, "news", "missed")
-            page.evaluate("socket.connect()")
-            expect(page.locator("#state")).to_have_text("connected")
-            assert page.evaluate("[socket.id, socket.recovered]") == [sid, True]
-            expect(page.locator("#log li").first).to_contain_text("missed")
-            chromium.close()
+        page = chromium.new_page()
+        page.goto(f"{server.url}/page?who=recovering")
+        expect(page.locator("#state")).to_have_text("connected", timeout=10_000)
+        emit(server, sio, "news", "before")
+        expect(page.locator("#log li").first).to_contain_text("before")
+        sid = page.evaluate("socket.id")
+        page.evaluate("socket.io.reconnection(false); socket.io.engine.close()")
+        trace.wait_for("disconnect")
+        emit(server, sio, "news", "missed")
+        page.evaluate("socket.connect()")
+        expect(page.locator("#state")).to_have_text("connected")
+        assert page.evaluate("[socket.id, socket.recovered]") == [sid, True]
+        expect(page.locator("#log li").first).to_contain_text("missed")
     finally:
         servers.stop_all()
