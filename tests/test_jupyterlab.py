@@ -131,6 +131,8 @@ def run_all(page, url, name):
         prompts.last.filter(has_text=re.compile(r"\[\d+\]")).wait_for(timeout=180_000)
     except PlaywrightTimeout:  # stopped early: the saved notebook shows where
         page.screenshot(path=f"/tmp/run-all-{name}.png")
+    # An IFrame may hold the keyboard (the Admin UI focuses its login form): give it back
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("Control+s")
     page.locator(".lm-TabBar-tab.jp-mod-dirty").first.wait_for(state="detached", timeout=20_000)
     return prompts.count()
