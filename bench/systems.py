@@ -1,4 +1,4 @@
-"""The servers the benchmark compares, as factories for ``python -m labsupport.serve``.
+"""The servers the benchmark compares, as factories for ``python -m labsupport.run_server``.
 
 Each socket.io server answers the same three events as ``node_server.mjs``:
 

@@ -3,11 +3,12 @@
 One idea per module, each built in cells or used by a notebook (its docstring says which):
 
 - notebook 00, start here: ``background`` (an event loop in a thread), ``servers`` (real
-  servers started from a cell, stopped by name), ``processes`` and ``serve`` (servers as
+  servers started from a cell, stopped by name), ``processes`` and ``run_server`` (servers as
   processes), ``registry`` (everything running, stopped at kernel exit), ``trace`` and
   ``sequence`` (who got what from whom), ``evidence`` (claims checked from the data, and
-  the one seed), ``checks`` and ``exercises`` (exercise checkers), ``doctor``, ``examples``;
-- notebook 01, sockets: ``framing``, ``relay``, ``pinger``, ``packets``, ``capture`` and
+  the one seed), ``checks`` and ``exercises`` (exercise checkers), ``doctor``, ``paths`` (where the
+  course's files are), ``examples``;
+- notebook 01, sockets: ``framing``, ``relay``, ``pinger``, ``ip_packets``, ``capture`` and
   ``pcap`` (packets on a real wire), ``layers``;
 - notebook 02, WebSockets and HTTP: ``newsfeed``, ``websocket_frames``, ``rawhttp``,
   ``socketio_packets``, ``wirelog``, ``wiretap``;

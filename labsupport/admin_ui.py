@@ -31,10 +31,10 @@ import secrets
 import socketio
 from aiohttp import web
 
-from .doctor import ROOT
+from .paths import NODE_MODULES
 
-UI = ROOT / "node_modules" / "@socket.io" / "admin-ui" / "ui" / "dist"
-ICONS = ROOT / "node_modules" / "@mdi" / "font"
+UI = NODE_MODULES / "@socket.io" / "admin-ui" / "ui" / "dist"
+ICONS = NODE_MODULES / "@mdi" / "font"
 USERNAME = "admin"
 # The built page's links to the internet, and what this module serves instead.
 OFFLINE = {

@@ -25,7 +25,7 @@ import signal
 import socketio
 from aiohttp import web
 
-from . import caps, caps_stages, caps_storage, serve
+from . import caps, caps_stages, caps_storage, run_server
 
 CUSTOMERS = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Radia Perlman", "Vint Cerf")
 
@@ -183,7 +183,7 @@ def main(argv=None):
     if args.part == "hub":
         if args.stages and not args.db:
             parser.error("--stages needs --db: stage 4 keeps the hub's data in that file")
-        asyncio.run(serve.serve(hub_app(args.db, args.redis, args.stages), args.port))
+        asyncio.run(run_server.serve(hub_app(args.db, args.redis, args.stages), args.port))
     elif args.part == "vendor":
         vendor(args.url, args.store, args.orders, args.first)
     else:

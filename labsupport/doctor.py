@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent  # the course folder
+from .paths import BROWSER_CLIENT
+
 SETUP = "run the set-up command from the README again"
 PACKAGES = ("python-socketio", "python-engineio", "aiohttp", "jupyterlab", "matplotlib",
             "nest-asyncio2", "nbval", "jupyter-server-proxy")  # fmt: skip
-BROWSER_CLIENT = ROOT / "node_modules" / "socket.io-client"
 
 
 @dataclass

@@ -16,7 +16,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-from .doctor import ROOT, find_program
+from .doctor import find_program
+from .paths import ROOT
 
 SCRIPTS = Path(__file__).parent / "js"
 OUTAGE_SCRIPT = SCRIPTS / "outage_client.mjs"

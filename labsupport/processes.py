@@ -209,6 +209,6 @@ def start_process(name, argv, timeout=20, env=None, ready=READY, wait=True):
 
 
 def start_python_server(name, target, port=0, *args, timeout=20, env=None, wait=True):
-    """Run ``python -m labsupport.serve TARGET --port PORT`` as a process (see ``serve.py``)."""
-    argv = [sys.executable, "-m", "labsupport.serve", target, "--port", str(port), *args]
+    """Run ``python -m labsupport.run_server TARGET --port PORT`` as a process."""
+    argv = [sys.executable, "-m", "labsupport.run_server", target, "--port", str(port), *args]
     return start_process(name, argv, timeout, env, wait=wait)

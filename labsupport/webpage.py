@@ -29,7 +29,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .doctor import BROWSER_CLIENT
+from .paths import BROWSER_CLIENT
 
 PAGE = Path(__file__).parent / "static" / "page.html"
 CLIENT_JS = BROWSER_CLIENT / "dist" / "socket.io.min.js"

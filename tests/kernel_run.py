@@ -19,7 +19,7 @@ from labsupport.processes import OWNER_VARIABLE
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 REPLY_TIMEOUT = 120  # seconds for the slowest cell of any notebook
-COURSE_PROGRAMS = ("labsupport.serve", "labsupport-chromium", "redis-server")
+COURSE_PROGRAMS = ("labsupport.run_server", "labsupport-chromium", "redis-server")
 
 
 def code_cells(path):

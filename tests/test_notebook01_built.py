@@ -2,7 +2,7 @@
 
 The cells tagged ``built:framing``, ``built:pinger``, ``built:reliable`` and
 ``built:packet`` are taken from the notebook itself (so the two cannot drift apart),
-run here, and given the same inputs as ``framing``, ``pinger`` and ``packets``, against
+run here, and given the same inputs as ``framing``, ``pinger`` and ``ip_packets``, against
 the same real servers on 127.0.0.1.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labsupport import framing, packets, pinger, relay, servers
+from labsupport import framing, ip_packets, pinger, relay, servers
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "01_sockets_tcp_udp.ipynb"
 
@@ -98,15 +98,15 @@ def test_a_partial_frame_both_ways(stop_servers):
     assert deframer.pending == b"\0\0\0\x0a012"  # kept, for the next recv to complete
 
 
-# --- packets --------------------------------------------------------------------------
+# --- ip_packets -----------------------------------------------------------------------
 
 
 @given(st.binary(max_size=200).filter(lambda b: len(b) % 2 == 0), st.integers(1, 65535))
-def test_the_cells_build_the_packet_packets_builds(payload, port):
+def test_the_cells_build_the_packet_ip_packets_builds(payload, port):
     mine = built("packet")
     udp = mine["udp_datagram"]("10.0.0.1", port, "192.168.1.9", 53, payload)
     ours = mine["ipv4_packet"]("10.0.0.1", "192.168.1.9", udp)
-    theirs = packets.build_udp_packet("10.0.0.1", port, "192.168.1.9", 53, payload)
+    theirs = ip_packets.build_udp_packet("10.0.0.1", port, "192.168.1.9", 53, payload)
     if udp[6:8] == b"\0\0":  # the one rule the cells leave out: 0 is sent as 0xffff
         assert theirs[26:28] == b"\xff\xff"
         theirs = theirs[:26] + b"\0\0" + theirs[28:]
@@ -115,15 +115,15 @@ def test_the_cells_build_the_packet_packets_builds(payload, port):
 
 @given(st.binary(max_size=200).filter(lambda b: len(b) % 2 == 0))
 def test_the_cells_checksum_is_checksum16_on_even_lengths(data):
-    assert built("packet")["checksum"](data) == packets.checksum16(data)
+    assert built("packet")["checksum"](data) == ip_packets.checksum16(data)
 
 
 def test_an_odd_payload_breaks_the_cells_but_not_the_module():
     mine = built("packet")
     with pytest.raises(struct.error):
         mine["udp_datagram"]("127.0.0.1", 1, "127.0.0.1", 2, b"hello")
-    packet = packets.build_udp_packet("127.0.0.1", 1, "127.0.0.1", 2, b"hello")
-    assert packets.parse_udp_packet(packet).payload == b"hello"
+    packet = ip_packets.build_udp_packet("127.0.0.1", 1, "127.0.0.1", 2, b"hello")
+    assert ip_packets.parse_udp_packet(packet).payload == b"hello"
 
 
 # --- the pinger and retransmission ----------------------------------------------------

@@ -158,7 +158,7 @@ def test_500_clients_exchange_events_and_memory_does_not_grow_after_they_leave()
     disconnection (45 s by default; 500 clients hold about 30 MB meanwhile). So the
     server here uses 1 s for both, and each round waits until the closed sessions are
     really gone."""
-    argv = [sys.executable, "-m", "labsupport.serve", "systems:plain", "--port", "0"]
+    argv = [sys.executable, "-m", "labsupport.run_server", "systems:plain", "--port", "0"]
     env = {"PYTHONPATH": str(ROOT / "bench"), "PING_INTERVAL": "1", "PING_TIMEOUT": "1"}
     server = processes.start_process("load", argv, env=env)
     try:
@@ -199,7 +199,7 @@ def test_the_guard_is_added_once_however_often_it_is_applied():
 
     hub = QueueHub(MemoryQueue())  # the hub guards its server already
     handler = hub.sio.eio.handlers["connect"]
-    close_half_open(hub.sio)  # as serve.py would
+    close_half_open(hub.sio)  # as run_server.py would
     assert hub.sio.eio.handlers["connect"] is handler
 
 

@@ -110,7 +110,7 @@ def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():
         server.stop()
 
 
-# Every server the course starts is guarded the same way: the programs of serve.py too.
+# Every server the course starts is guarded the same way: the programs of run_server.py too.
 
 PROGRAMS = [
     ("spec_probes:spec_server", "tests"),  # a factory returning an AsyncServer
@@ -124,7 +124,7 @@ PROGRAMS = [
 
 @pytest.mark.parametrize("target, path", PROGRAMS)
 def test_every_program_of_serve_py_is_guarded(target, path):
-    argv = [sys.executable, "-m", "labsupport.serve", target, "--port", "0",
+    argv = [sys.executable, "-m", "labsupport.run_server", target, "--port", "0",
             "--connect-timeout", str(spec_probes.TIMEOUT)]  # fmt: skip
     env = {"PYTHONPATH": str(spec_probes.ROOT / path)}
     server = processes.start_process("guarded-program", argv, env=env)

@@ -3,7 +3,7 @@
 Not a lesson: notebook 03 shows why it exists (a burst of 40 events over polling, of
 which plain python-socketio keeps 1 and answers 200), notebook 08 shows the table of
 what it changes. Every server the course starts goes through it: ``servers.
-serve_socketio`` (the notebooks), ``serve.as_app`` (the programs), ``tuned.py``
+serve_socketio`` (the notebooks), ``run_server.as_app`` (the programs), ``tuned.py``
 (the benchmark) and the queue hubs. ``tests/test_spec_engineio.py`` and
 ``tests/test_spec_socketio.py`` check each rule, against Node's server too.
 

@@ -4,7 +4,8 @@ Not a lesson: notebook 05 builds and runs its own hub program in cells. Notebook
 runs this one (two hubs on one Redis), and so do ``tests/test_faults_at_scale.py`` and
 ``tests/test_queue_hub.py``::
 
-    QUEUE_DB=q.db python -m labsupport.serve labsupport.production.queue_program:from_environment
+    QUEUE_DB=q.db python -m labsupport.run_server \
+        labsupport.production.queue_program:from_environment
 
 - no variable: the queue is in memory, and dies with the process;
 - ``QUEUE_DB=path``: the queue in SQLite (``QUEUE_SYNC=NORMAL`` trades safety against

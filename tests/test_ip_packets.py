@@ -1,4 +1,4 @@
-"""labsupport.packets: IPv4 + UDP by hand, checked against known answers and real packets."""
+"""labsupport.ip_packets: IPv4 + UDP by hand, checked against known answers and real packets."""
 
 import os
 import socket
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labsupport.packets import PacketError, build_udp_packet, checksum16, parse_udp_packet
+from labsupport.ip_packets import PacketError, build_udp_packet, checksum16, parse_udp_packet
 
 
 def test_checksum_known_answers():

@@ -1,4 +1,4 @@
-"""Run a course server as a program of its own: ``python -m labsupport.serve MODULE:FACTORY``.
+"""Run a course server as a program of its own: ``python -m labsupport.run_server MODULE:FACTORY``.
 
 Notebook 00 (section 6) starts its first one; notebooks 05 to 08 kill and restart theirs.
 
@@ -12,7 +12,7 @@ in it guarded like those of the notebooks (``guard.py``; ``--connect-timeout`` a
 once it accepts connections: ``processes.start_process`` waits for that line. It exits
 cleanly on SIGTERM or Ctrl-C. Try it in a terminal::
 
-    python -m labsupport.serve labsupport.examples:echo_server --port 8000
+    python -m labsupport.run_server labsupport.examples:echo_server --port 8000
 """
 
 import argparse
