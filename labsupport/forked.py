@@ -1,0 +1,93 @@
+"""Real processes that start in milliseconds: children of a forkserver with socketio loaded.
+
+Notebook 05b kills and restarts a hub, a consumer and a producer two dozen times.
+Started with ``python -m ...`` each would pay its imports again (socketio and aiohttp:
+half a second or more); 24 kill-and-restart cycles would take most of a minute. So
+they are started from multiprocessing's *forkserver*: one Python process, started
+once, which imports those modules and then forks a copy of itself for every child.
+Each child is still a separate operating-system process, with its own pid, that
+``kill -9`` (SIGKILL) ends at once, as it would end any server.
+
+A child talks to the kernel over a pipe: it sends lines ("at point 3", "got p1:1"),
+which ``wait_for`` waits on (an event, never a sleep), and reads commands with ``recv``.
+Every child is in the registry (``registry.py``), so re-running a cell or closing the
+kernel stops it, and it asks Linux to kill it should its parent die.
+"""
+
+import multiprocessing
+import os
+import re
+import signal
+import threading
+
+from . import processes, registry
+
+PRELOAD = ["labsupport.crash_programs"]  # imports socketio, aiohttp and sqlite3 once
+
+
+def context():
+    """The forkserver context, its server preloaded with the heavy imports."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def _child(target, conn, args):
+    processes._die_with_parent()  # the forkserver is our parent: die with it
+    target(conn, *args)
+
+
+class Forked:
+    """A child process running ``target(conn, *args)``; ``name``, ``pid``, ``lines``."""
+
+    def __init__(self, name, target, *args):
+        self.name = name
+        self.lines = []  # everything the child sent, in order
+        self.heard = threading.Condition()
+        self.conn, theirs = context().Pipe()
+        self.proc = context().Process(target=_child, args=(target, theirs, args), daemon=True)
+        self.proc.start()
+        theirs.close()
+        self.pid = self.proc.pid
+        threading.Thread(target=self._listen, name=f"pipe:{name}", daemon=True).start()
+        registry.register(self)
+
+    def _listen(self):
+        while True:
+            try:
+                line = self.conn.recv()
+            except (EOFError, OSError):  # the child is gone
+                line = None
+            with self.heard:
+                if line is not None:
+                    self.lines.append(line)
+                self.heard.notify_all()
+            if line is None:
+                return self.conn.close()
+
+    def wait_for(self, pattern, count=1, timeout=30):
+        """Block until ``count`` lines match ``pattern`` (a regex); return the last one."""
+
+        def matching():
+            return [line for line in self.lines if re.search(pattern, line)]
+
+        with self.heard:
+            if not self.heard.wait_for(lambda: len(matching()) >= count, timeout):
+                raise TimeoutError(f"{self.name}: {len(matching())} of {count} lines "
+                                   f"match {pattern!r}; it sent {self.lines[-6:]}")  # fmt: skip
+            return matching()[count - 1]
+
+    def send(self, *command):
+        self.conn.send(command)
+
+    def kill(self):
+        """``kill -9``: the process ends at once, mid-step. Returns its exit code (-9)."""
+        registry.forget(self.name, self)
+        if self.proc.exitcode is None:
+            os.kill(self.pid, signal.SIGKILL)
+        self.proc.join()
+        return self.proc.exitcode
+
+    def stop(self):
+        """Stopping a child between experiments: no state worth saving, so it is killed."""
+        return self.kill()
