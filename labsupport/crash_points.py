@@ -33,17 +33,21 @@ POINTS = {
 }
 VARIANTS = {"a": "in-memory queue", "b": "durable SQLite queue", "c": "durable + idempotent"}
 
-APPLY_PLAIN = """
-def apply(db, message_id, record):
-    with db:  # the effect, committed: it outlives the consumer
+
+def apply_plain(db, message_id, record):
+    """A consumer's effect: one row, committed (it outlives the consumer)."""
+    with db:
         db.execute("INSERT INTO effects VALUES (?, ?, ?)", record)
-"""
-APPLY_ONCE = """
+
+
 def apply_once(db, message_id, record):
-    with db:  # one transaction: the message id and the effect, or neither
+    """The effect and the message id in one transaction: both are kept, or neither;
+    a message id already kept means the effect is done already, so it is skipped."""
+    with db:
         if db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (message_id,)).rowcount:
             db.execute("INSERT INTO effects VALUES (?, ?, ?)", record)
-"""
+
+
 RECORD = ("shop", 1, "order-1")  # (producer, sequence, key), for delivery.check
 MESSAGE_ID = "shop:1"  # the producer's id for it: the same in every copy
 
@@ -78,22 +82,26 @@ def start_hub(name, folder, variant, point, port=0):
     return hub
 
 
-def start_consumer(name, url, folder, apply_source, point):
+def start_consumer(name, url, folder, apply, point):
     consumer = Forked(f"{name}-consumer", crash_programs.consumer, url,
-                      str(folder / "effects.db"), apply_source, point)  # fmt: skip
+                      str(folder / "effects.db"), crash_programs.shipped(apply), point)  # fmt: skip
     consumer.wait_for("^caught up")
     return consumer
 
 
-def run(point, variant, apply_source=None, name=None):
-    """One message, one kill at ``point``; the ``Run`` with ``check``'s report."""
+def run(point, variant, apply=None, name=None):
+    """One message, one kill at ``point``; the ``Run`` with ``check``'s report.
+
+    ``apply``: the consumer's ``apply(db, message_id, record)``; by default
+    ``apply_once`` in variant (c), ``apply_plain`` otherwise.
+    """
     where, _, witness = POINTS[point]
-    apply_source = apply_source or (APPLY_ONCE if variant == "c" else APPLY_PLAIN)
+    apply = apply or (apply_once if variant == "c" else apply_plain)
     name = name or f"crash-{variant}{point}"
     with tempfile.TemporaryDirectory(prefix="crash-") as folder:
         folder = Path(folder)
         hub = start_hub(name, folder, variant, point if where == "hub" else None)
-        consumer = start_consumer(name, hub.url, folder, apply_source,
+        consumer = start_consumer(name, hub.url, folder, apply,
                                   point if where == "consumer" else None)  # fmt: skip
         producer = Forked(f"{name}-producer", crash_programs.producer, hub.url)
         team = {"hub": hub, "consumer": consumer, "producer": producer}
@@ -106,7 +114,7 @@ def run(point, variant, apply_source=None, name=None):
             hub = start_hub(name, folder, variant, None, port=int(hub.url.rsplit(":", 1)[1]))
             consumer.wait_for("^caught up", count=2)  # it reconnected by itself
         else:
-            consumer = start_consumer(name, hub.url, folder, apply_source, None)
+            consumer = start_consumer(name, hub.url, folder, apply, None)
         if producer.wait_for("confirmed").startswith("unconfirmed"):
             producer.send("retry")  # what the hub never confirmed, the producer sends again
             producer.wait_for("^confirmed")
@@ -118,12 +126,18 @@ def run(point, variant, apply_source=None, name=None):
         return Run(point, variant, where, exit_code, report)
 
 
-def table(variants=VARIANTS, points=POINTS, apply_once=None, parallel=4):
-    """Every point x variant, a few runs side by side: ``{(point, variant): Run}``.
+def table(variants=VARIANTS, points=POINTS, once=None):
+    """Every point x variant: ``{(point, variant): Run}``.
 
-    ``apply_once``: the source of variant (c)'s consumer (the notebook's cell, say).
+    ``once``: variant (c)'s ``apply`` (the notebook's cell, say); ``apply_once`` if None.
     """
-    cases = [(point, variant) for variant in variants for point in points]
+    cases = [(point, variant, once if variant == "c" else None) for variant in variants
+             for point in points]  # fmt: skip
+    return {(r.point, r.variant): r for r in side_by_side(run, cases)}
+
+
+def side_by_side(function, cases, parallel=4):
+    """``function(*case)`` for each case, a few at once (each run mostly waits on its
+    processes, and every run has its own ports and files); results in order."""
     with ThreadPoolExecutor(parallel) as pool:
-        runs = pool.map(lambda c: run(*c, apply_once if c[1] == "c" else None), cases)
-        return {(r.point, r.variant): r for r in runs}
+        return list(pool.map(lambda case: function(*case), cases))

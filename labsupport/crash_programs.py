@@ -20,10 +20,13 @@ have lived to see.
 """
 
 import asyncio
+import builtins
 import contextlib
 import json
+import marshal
 import sqlite3
 import time
+import types
 import urllib.request
 
 import socketio
@@ -127,15 +130,20 @@ async def _hub(conn, port, db, hooks):
     await asyncio.Event().wait()
 
 
-def load(source):
-    """The function ``apply`` defined by ``source`` (the notebook's cell, or this module's)."""
-    namespace = {"sqlite3": sqlite3}
-    exec(source, namespace)
-    return next(value for name, value in namespace.items() if name.startswith("apply"))
+def shipped(function):
+    """``function``'s compiled code, to send to a child process (no source file needed:
+    a function defined in a notebook cell travels too). It may use ``sqlite3`` and
+    builtins, not other names of the notebook."""
+    return marshal.dumps(function.__code__)
 
 
-def consumer(conn, url, path, apply_source, point):
-    asyncio.run(_consumer(url, path, load(apply_source), Hooks(conn, point)))
+def load(code):
+    """The function ``shipped`` sent, rebuilt in this process."""
+    return types.FunctionType(marshal.loads(code), {"sqlite3": sqlite3, "__builtins__": builtins})
+
+
+def consumer(conn, url, path, apply_code, point):
+    asyncio.run(_consumer(url, path, load(apply_code), Hooks(conn, point)))
 
 
 async def _consumer(url, path, apply, hooks):

@@ -44,6 +44,7 @@ class Forked:
         self.name = name
         self.lines = []  # everything the child sent, in order
         self.heard = threading.Condition()
+        self.gone = False  # True once the child's end of the pipe is closed: it exited
         self.conn, theirs = context().Pipe()
         self.proc = context().Process(target=_child, args=(target, theirs, args), daemon=True)
         self.proc.start()
@@ -59,7 +60,9 @@ class Forked:
             except (EOFError, OSError):  # the child is gone
                 line = None
             with self.heard:
-                if line is not None:
+                if line is None:
+                    self.gone = True
+                else:
                     self.lines.append(line)
                 self.heard.notify_all()
             if line is None:
@@ -72,7 +75,10 @@ class Forked:
             return [line for line in self.lines if re.search(pattern, line)]
 
         with self.heard:
-            if not self.heard.wait_for(lambda: len(matching()) >= count, timeout):
+            done = self.heard.wait_for(lambda: len(matching()) >= count or self.gone, timeout)
+            if self.gone and len(matching()) < count:
+                raise RuntimeError(f"{self.name} exited; it sent {self.lines[-6:]}")
+            if not done:
                 raise TimeoutError(f"{self.name}: {len(matching())} of {count} lines "
                                    f"match {pattern!r}; it sent {self.lines[-6:]}")  # fmt: skip
             return matching()[count - 1]

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .crash_points import APPLY_ONCE, effects, start_consumer, start_hub
+from .crash_points import apply_once, effects, start_consumer, start_hub
 from .crash_programs import post
 from .delivery import check
 from .forked import Forked
@@ -115,14 +115,14 @@ class Result:
         return "duplicated" if self.report.duplicated else "exactly once"
 
 
-def run(mode, step, apply_source=APPLY_ONCE, name=None):
+def run(mode, step, apply=apply_once, name=None):
     """Three orders; the shop or the relay killed at ``step`` of order 2; a ``Result``."""
     where = STEPS[step][0]
     name = name or f"outbox-{mode}-{step}".replace(" ", "-")
     with tempfile.TemporaryDirectory(prefix="outbox-") as folder:
         folder, shop_db = Path(folder), str(Path(folder) / "shop.db")
         hub = start_hub(name, folder, "b", None)
-        consumer = start_consumer(name, hub.url, folder, apply_source, None)
+        consumer = start_consumer(name, hub.url, folder, apply, None)
         team = {"hub": hub, "consumer": consumer}
 
         def start(role, chosen):
