@@ -31,6 +31,7 @@ POINTS = {
     7: ("consumer", "the ack is sent", ("hub", "^ack stored")),
     8: ("hub", "the ack is stored", None),
 }
+OUTCOMES = ("exactly once", "duplicated", "lost")
 VARIANTS = {"a": "in-memory queue", "b": "durable SQLite queue", "c": "durable + idempotent"}
 
 

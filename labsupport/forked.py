@@ -23,6 +23,9 @@ import threading
 from . import processes, registry
 
 PRELOAD = ["labsupport.crash_programs"]  # imports socketio, aiohttp and sqlite3 once
+# One start or exit at a time: starting a process reads the exit status of every finished
+# child, and two threads reading the same status at once get 255 instead of -9.
+_lock = threading.Lock()
 
 
 def context():
@@ -47,7 +50,8 @@ class Forked:
         self.gone = False  # True once the child's end of the pipe is closed: it exited
         self.conn, theirs = context().Pipe()
         self.proc = context().Process(target=_child, args=(target, theirs, args), daemon=True)
-        self.proc.start()
+        with _lock:
+            self.proc.start()
         theirs.close()
         self.pid = self.proc.pid
         threading.Thread(target=self._listen, name=f"pipe:{name}", daemon=True).start()
@@ -89,10 +93,11 @@ class Forked:
     def kill(self):
         """``kill -9``: the process ends at once, mid-step. Returns its exit code (-9)."""
         registry.forget(self.name, self)
-        if self.proc.exitcode is None:
-            os.kill(self.pid, signal.SIGKILL)
-        self.proc.join()
-        return self.proc.exitcode
+        with _lock:
+            if self.proc.exitcode is None:
+                os.kill(self.pid, signal.SIGKILL)
+            self.proc.join()
+            return self.proc.exitcode
 
     def stop(self):
         """Stopping a child between experiments: no state worth saving, so it is killed."""

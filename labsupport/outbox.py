@@ -102,6 +102,7 @@ class Result:
     step: str
     exit_code: int  # of the killed process: -9
     orders: list  # the shop's truth: (producer, sequence, key) of each order row
+    applied: list  # every effect the consumer committed, in order
     invented: list  # effects of orders that do not exist
     report: object  # delivery.check(orders, the other effects)
     copies: dict  # message id -> how many copies reached the consumer
@@ -158,4 +159,6 @@ def run(mode, step, apply=apply_once, name=None):
         applied = effects(folder / "effects.db")
         invented = [e for e in applied if e not in orders]
         kept = [e for e in applied if e in orders]
-        return Result(mode, step, exit_code, orders, invented, check(orders, kept), dict(copies))
+        return Result(
+            mode, step, exit_code, orders, applied, invented, check(orders, kept), dict(copies)
+        )

@@ -12,10 +12,10 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).parent.parent
-EXERCISES = sorted((ROOT / "labsupport" / "exercises").glob("ex[0-9][0-9].py"))
+EXERCISES = sorted((ROOT / "labsupport" / "exercises").glob("ex[0-9][0-9]*.py"))  # ex05b too
 # "section 4", "Section 4", "§4", optionally "notebook 05 " before, "(Title)" after
 REFERENCE = re.compile(
-    r"(?:[Nn]otebook (?P<notebook>\d\d),? )?(?:[Ss]ection |§ ?)(?P<number>\d+)"
+    r"(?:[Nn]otebook (?P<notebook>\d\db?),? )?(?:[Ss]ection |§ ?)(?P<number>\d+)"
     r"(?: \((?P<title>[^)]+)\))?"
 )
 
