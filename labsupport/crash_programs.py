@@ -24,6 +24,7 @@ import builtins
 import contextlib
 import json
 import marshal
+import os
 import sqlite3
 import time
 import types
@@ -157,7 +158,11 @@ async def _consumer(url, path, apply, hooks):
         payload = message["payload"]
         hooks.say("got", payload["id"])
         await hooks.at(5)  # 5: the handler runs
-        apply(db, payload["id"], payload["record"])
+        try:
+            apply(db, payload["id"], payload["record"])
+        except Exception as error:  # the learner's apply failed: say why, and end here
+            hooks.say("apply failed:", repr(error))
+            os._exit(1)
         await hooks.at(6)  # 6: its effect is committed
         ack = {"clientId": CLIENT, "event": EVENT, "messageId": message["messageId"]}
         await sio.emit("received", ack)

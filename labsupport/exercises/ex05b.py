@@ -68,8 +68,9 @@ is applied when it comes again.
             raise Incorrect(f"after one call, another connection sees effects {effects}, not "
                             f"[{FIRST}]: is the effect committed (`with db:`)?")  # fmt: skip
         if seen != [("shop:1",)]:
-            raise Incorrect(f"after one call, seen holds {seen}: record the message id, "
-                            "so that the next copy can be recognised.")  # fmt: skip
+            raise Incorrect(f"after one call, seen holds {seen}, not [('shop:1',)]: record "
+                            "the message id itself (not the record or its key), so that the "
+                            "next copy can be recognised.")  # fmt: skip
         if commits > 1:
             raise Incorrect(f"one call committed {commits} times: the id and the effect in two "
                             "transactions can be separated by a crash (one kept, the other "
@@ -77,9 +78,12 @@ is applied when it comes again.
         for message_id, record in (("shop:1", FIRST), ("shop:2", AGAIN), ("shop:3", OTHER)):
             self._call(apply, db, message_id, record)
         effects, _ = self._read(path)
+        if effects.count(FIRST) > 1:
+            raise Incorrect(f"we applied shop:1 twice; effects holds {effects}: skip a "
+                            "message whose id is in seen already.")  # fmt: skip
         if effects != [FIRST, AGAIN, OTHER]:
             raise Incorrect(f"we applied shop:1, shop:1 again, shop:2, then shop:3 (a new "
-                            f"message for the same key order-1); effects holds {effects}, "
+                            f"message for the same key, order-1); effects holds {effects}, "
                             f"not {[FIRST, AGAIN, OTHER]}. Compare message ids, not "
                             "records or keys.")  # fmt: skip
 
