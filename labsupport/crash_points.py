@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import crash_programs
+from . import crash_hub, crash_programs
 from .delivery import check
-from .forked import Forked
+from .forked import Forked, shipped
 
 # point: (where, what has just happened, who must have seen it before the kill)
 POINTS = {
@@ -78,14 +78,14 @@ def effects(path):
 
 def start_hub(name, folder, variant, point, port=0):
     db = str(folder / "queue.db") if variant in "bc" else None
-    hub = Forked(f"{name}-hub", crash_programs.hub, port, db, point)
+    hub = Forked(f"{name}-hub", crash_hub.hub, port, db, point)
     hub.url = hub.wait_for("^listening on").split()[-1]
     return hub
 
 
 def start_consumer(name, url, folder, apply, point):
     consumer = Forked(f"{name}-consumer", crash_programs.consumer, url,
-                      str(folder / "effects.db"), crash_programs.shipped(apply), point)  # fmt: skip
+                      str(folder / "effects.db"), shipped(apply), point)  # fmt: skip
     consumer.wait_for("^caught up")
     return consumer
 

@@ -1,7 +1,7 @@
-"""The three programs of notebook 05b's crash points: a producer, a hub, a consumer.
+"""The programs of notebook 05b's crash points around the hub: a producer and a consumer.
 
-Each runs as a process of its own (``forked.py`` starts it), and each has *hooks* at the
-numbered points of a message's way (``crash_points.POINTS``). The hook of the point an
+Each, like the hub, runs as a process of its own (``forked.py`` starts it), with *hooks*
+at the numbered points of a message's way (``crash_points.POINTS``). The hook of the point an
 experiment chooses tells the kernel "at point N" and then waits, doing nothing more;
 the kernel kills the process there with SIGKILL. Why wait to be killed rather than
 kill itself? At some points the moment only counts once something has left the
@@ -12,30 +12,20 @@ have lived to see.
 
 - the **producer** posts each message to the hub's ``POST /publish`` and says whether
   the hub confirmed it; one that was not confirmed it sends again when told to;
-- the **hub** is ``queue_hub.QueueHub`` (notebook 05), in memory or on SQLite, with its
-  publish split into the steps the points name, and the producer confirmed once the
-  message is committed;
+- the **hub** is in ``crash_hub.py``;
 - the **consumer** applies each message with the ``apply(db, message_id, record)`` it
   is given, in its own SQLite file (its effects outlive it), then acknowledges it.
 """
 
 import asyncio
-import builtins
-import contextlib
 import json
-import marshal
 import os
 import sqlite3
-import time
-import types
 import urllib.request
 
 import socketio
-from aiohttp import web
 
-from .ackqueue import MemoryQueue
-from .queue_hub import QueueHub
-from .sqlite_queue import SqliteQueue
+from . import forked
 
 CLIENT, EVENT = "shipping", "order"  # the consumer's client id, and the event it reads
 EFFECTS = """CREATE TABLE IF NOT EXISTS effects (producer TEXT, sequence INTEGER, key TEXT);
@@ -63,88 +53,9 @@ class Hooks:
             await asyncio.Event().wait()  # until SIGKILL
 
 
-def listen(conn, handle):
-    """Call ``handle(command)`` for each command the kernel sends, on the running loop."""
-    loop = asyncio.get_running_loop()
-    loop.add_reader(conn.fileno(), lambda: conn.poll() and handle(conn.recv()))
-
-
-class CrashHub(QueueHub):
-    """``QueueHub`` with a hook at points 1, 2, 3, 4 and 8."""
-
-    def __init__(self, queue, hooks):
-        super().__init__(queue)
-        self.hooks, self.changed = hooks, asyncio.Event()
-
-    async def http_publish(self, request):
-        data = await request.json()
-        await self.hooks.at(1)  # 1: the producer's publish has arrived
-        with self.transaction():
-            message = self.queue.enqueue(CLIENT, EVENT, data)
-            await self.hooks.at(2)  # 2: stored, not yet committed
-        reply = web.json_response({"messageId": message.message_id})
-        await reply.prepare(request)
-        await reply.write_eof()  # the producer hears "kept" once it is committed
-        await self.hooks.at(3)  # 3: committed
-        await self.sio.emit(EVENT, message.to_wire(), to=CLIENT)
-        await self.hooks.at(4)  # 4: emitted
-        return reply
-
-    @contextlib.contextmanager
-    def transaction(self):
-        """BEGIN ... COMMIT around the insert on SQLite; in memory there is nothing to commit."""
-        db = getattr(self.queue, "db", None)
-        db and db.execute("BEGIN")
-        yield
-        db and db.execute("COMMIT")
-
-    async def received(self, sid, data=None):
-        await self.hooks.gate()
-        answer = await super().received(sid, data)
-        self.hooks.say("ack stored", data["messageId"])
-        await self.hooks.at(8)  # 8: the acknowledgement is stored
-        self.changed.set()
-        return answer
-
-    async def idle(self):
-        """Tell the kernel once nothing is held for the consumer: all acknowledged."""
-        while self.queue.pending(CLIENT, EVENT):
-            self.changed.clear()
-            await self.changed.wait()
-        self.hooks.say("idle")
-
-
-def hub(conn, port, db, point):
-    asyncio.run(_hub(conn, port, db, Hooks(conn, point)))
-
-
-async def _hub(conn, port, db, hooks):
-    queue = SqliteQueue(db, "NORMAL") if db else MemoryQueue(first_offset=time.time_ns() // 1000)
-    crash_hub = CrashHub(queue, hooks)
-    app = crash_hub.add_routes(web.Application())
-    crash_hub.sio.attach(app)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port, reuse_address=True).start()
-    listen(conn, lambda command: asyncio.ensure_future(crash_hub.idle()))
-    hooks.say("listening on", f"http://127.0.0.1:{runner.addresses[0][1]}")
-    await asyncio.Event().wait()
-
-
-def shipped(function):
-    """``function``'s compiled code, to send to a child process (no source file needed:
-    a function defined in a notebook cell travels too). It may use ``sqlite3`` and
-    builtins, not other names of the notebook."""
-    return marshal.dumps(function.__code__)
-
-
-def load(code):
-    """The function ``shipped`` sent, rebuilt in this process."""
-    return types.FunctionType(marshal.loads(code), {"sqlite3": sqlite3, "__builtins__": builtins})
-
-
 def consumer(conn, url, path, apply_code, point):
-    asyncio.run(_consumer(url, path, load(apply_code), Hooks(conn, point)))
+    apply = forked.rebuilt(apply_code, {"sqlite3": sqlite3})
+    asyncio.run(_consumer(url, path, apply, Hooks(conn, point)))
 
 
 async def _consumer(url, path, apply, hooks):

@@ -14,15 +14,18 @@ Every child is in the registry (``registry.py``), so re-running a cell or closin
 kernel stops it, and it asks Linux to kill it should its parent die.
 """
 
+import builtins
+import marshal
 import multiprocessing
 import os
 import re
 import signal
 import threading
+import types
 
 from . import processes, registry
 
-PRELOAD = ["labsupport.crash_programs"]  # imports socketio, aiohttp and sqlite3 once
+PRELOAD = ["labsupport.crash_hub"]  # imports socketio, aiohttp and sqlite3 once
 # One start or exit at a time: starting a process reads the exit status of every finished
 # child, and two threads reading the same status at once get 255 instead of -9.
 _lock = threading.Lock()
@@ -102,3 +105,15 @@ class Forked:
     def stop(self):
         """Stopping a child between experiments: no state worth saving, so it is killed."""
         return self.kill()
+
+
+def shipped(function):
+    """``function``'s compiled code, to send to a child (no source file needed: a function
+    defined in a notebook cell travels too). A plain function only: no closure."""
+    return marshal.dumps(function.__code__)
+
+
+def rebuilt(code, names):
+    """In the child: the function ``shipped`` sent, seeing only ``names`` and builtins
+    (not the notebook's other names: they stayed in the kernel)."""
+    return types.FunctionType(marshal.loads(code), {**names, "__builtins__": builtins})
