@@ -19,7 +19,12 @@ from labsupport.processes import OWNER_VARIABLE
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 REPLY_TIMEOUT = 120  # seconds for the slowest cell of any notebook
-COURSE_PROGRAMS = ("labsupport.run_server", "labsupport-chromium", "redis-server")
+COURSE_PROGRAMS = (
+    "labsupport.run_server",
+    "labsupport-chromium",
+    "redis-server",
+    "multiprocessing.forkserver",
+)  # notebook 05b's processes (forked.py)
 
 
 def code_cells(path):
