@@ -67,7 +67,7 @@ async def _consumer(url, path, apply, hooks):
     @sio.on(EVENT)
     async def on_order(message):
         payload = message["payload"]
-        hooks.say("got", payload["id"])
+        hooks.say("got", payload["id"], "as", message["messageId"])
         await hooks.at(5)  # 5: the handler runs
         try:
             apply(db, payload["id"], payload["record"])

@@ -19,7 +19,6 @@ import json
 import sqlite3
 import tempfile
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +104,7 @@ class Result:
     applied: list  # every effect the consumer committed, in order
     invented: list  # effects of orders that do not exist
     report: object  # delivery.check(orders, the other effects)
-    copies: dict  # message id -> how many copies reached the consumer
+    copies: dict  # message id -> the hub's message ids of the copies the consumer got
 
     @property
     def verdict(self):
@@ -152,7 +151,10 @@ def run(mode, step, apply=apply_once, name=None):
             team["relay"].wait_for("^pass done")
         hub.send("idle?")
         hub.wait_for("^idle$")
-        copies = Counter(line.split()[1] for line in consumer.lines if line.startswith("got"))
+        copies = {}  # "got shop:2 as m3": the hub's message id of each copy received
+        for _, message_id, _, hub_id in (line.split() for line in consumer.lines
+                                         if line.startswith("got")):  # fmt: skip
+            copies.setdefault(message_id, []).append(hub_id)
         for process in team.values():
             process.stop()
         orders = [record(n) for (n,) in sqlite3.connect(shop_db).execute("SELECT * FROM orders")]
