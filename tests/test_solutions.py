@@ -11,7 +11,7 @@ from solutions import solution_answer
 
 from labsupport.checks import Exercise, verdict
 
-MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)]
+MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)] + ["labsupport.exercises.ex05b"]
 
 
 def exercises():
@@ -19,7 +19,8 @@ def exercises():
         module = importlib.import_module(name)
         for attribute, value in vars(module).items():
             if isinstance(value, Exercise):
-                yield pytest.param(attribute, value.problem, id=f"{name[-4:]}.{attribute}")
+                short = name.rsplit(".", 1)[-1]  # ex00 ... ex08, ex05b
+                yield pytest.param(attribute, value.problem, id=f"{short}.{attribute}")
 
 
 @pytest.mark.parametrize("name, problem", list(exercises()))
