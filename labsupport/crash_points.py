@@ -2,10 +2,11 @@
 
 Notebook 05b §1 builds the idempotent consumer in a cell, then runs this harness. One
 run sends one message from a producer through a hub to a consumer, each a real process
-(``crash_programs.py``, started by ``forked.py``). At the chosen point the process
-there is killed with SIGKILL, started again, the consumer catches up (``getAll``, as in
-notebook 05), and ``delivery.check`` compares what was sent with the effects the
-consumer committed to its SQLite file: lost, duplicated, or exactly once.
+(``crash_programs.py``, the hub in ``crash_hub.py``, started by ``forked.py``). At the
+chosen point the process there is killed with SIGKILL, started again, the consumer
+catches up (``getAll``, as in notebook 05), and ``delivery.check`` compares what was
+sent with the effects the consumer committed to its SQLite file: lost, duplicated, or
+exactly once.
 
 The variants: (a) the hub's queue in memory, (b) on SQLite, (c) on SQLite with a
 consumer that records the message id in the same transaction as its effect.
