@@ -10,6 +10,7 @@ other programs are in ``crash_programs.py``.
 
 import asyncio
 import contextlib
+import os
 import time
 
 from aiohttp import web
@@ -79,8 +80,11 @@ async def _hub(conn, port, db, hooks):
     await web.TCPSite(runner, "127.0.0.1", port, reuse_address=True).start()
 
     def on_command():  # "idle?" from the kernel
-        if conn.poll() and conn.recv():
-            asyncio.ensure_future(crash_hub.idle())
+        try:
+            conn.recv()
+        except EOFError:  # the kernel has gone: so do we
+            os._exit(0)
+        asyncio.ensure_future(crash_hub.idle())
 
     asyncio.get_running_loop().add_reader(conn.fileno(), on_command)
     hooks.say("listening on", f"http://127.0.0.1:{runner.addresses[0][1]}")

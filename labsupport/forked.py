@@ -19,6 +19,7 @@ import marshal
 import multiprocessing
 import os
 import re
+import select
 import signal
 import threading
 import types
@@ -38,9 +39,24 @@ def context():
     return ctx
 
 
-def _child(target, conn, args):
+def _child(target, conn, args, kernel):
     processes._die_with_parent()  # the forkserver is our parent: die with it
+    threading.Thread(target=_die_with_kernel, args=(kernel,), daemon=True).start()
     target(conn, *args)
+
+
+def _die_with_kernel(pid):
+    """Exit when the kernel does, even if it was killed outright (no atexit ran).
+
+    The forkserver is our parent, not the kernel, and it stays up as long as any of its
+    children does: without this, a killed kernel would leave both running for ever.
+    """
+    try:
+        kernel = os.pidfd_open(pid)  # Linux 5.3 and later: readable once ``pid`` has exited
+    except (AttributeError, OSError):
+        return  # elsewhere: the registry's atexit still stops us when the kernel exits
+    select.select([kernel], [], [])
+    os._exit(0)
 
 
 class Forked:
@@ -52,7 +68,8 @@ class Forked:
         self.heard = threading.Condition()
         self.gone = False  # True once the child's end of the pipe is closed: it exited
         self.conn, theirs = context().Pipe()
-        self.proc = context().Process(target=_child, args=(target, theirs, args), daemon=True)
+        args = (target, theirs, args, os.getpid())
+        self.proc = context().Process(target=_child, args=args, daemon=True)
         with _lock:
             self.proc.start()
         theirs.close()
