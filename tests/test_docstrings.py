@@ -20,7 +20,7 @@ MODULES = sorted(
     for path in (ROOT / "labsupport").rglob("*.py")
     if not path.name.startswith("_") or path.name == "__init__.py"
 )
-NAMED = re.compile(r"[Nn]otebooks? (\d\d(?:(?:, | and | or |–|-)\d\d)*)")
+NAMED = re.compile(r"[Nn]otebooks? (\d\d[a-z]?(?:(?:, | and | or |–|-)\d\d[a-z]?)*)")
 
 
 def notebook_text(number):
@@ -56,7 +56,8 @@ def users(name):
 
 
 def named_notebooks(docstring):
-    return sorted({n for match in NAMED.finditer(docstring) for n in re.findall(r"\d\d", match[1])})
+    found = {n for match in NAMED.finditer(docstring) for n in re.findall(r"\d\d[a-z]?", match[1])}
+    return sorted(found)
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT / "labsupport")))
