@@ -58,11 +58,9 @@ def prepare(db, streams):
 
 
 def parcel_events(parcels, rng):
-    """Parcel 7's ``pickup``, then each parcel's pickup and delivery, shuffled by ``rng``
-    (a parcel's pickup always sent before its delivery), parcel 7's delivery among them.
-
-    Returns ``(producer, sequence, key, event)`` in the order the shop sends them.
-    """
+    """``(producer, sequence, key, event)`` in the order the shop sends them: parcel 7's
+    pickup, then every parcel's pickup and delivery shuffled by ``rng`` (each pickup
+    before its delivery), parcel 7's delivery among them."""
     keys = [key for key in parcels for _ in ("pickup", "delivered")]
     rng.shuffle(keys)
     keys.insert(len(keys) // 2, "parcel-7")
@@ -103,10 +101,8 @@ def consume(db, name, streams, hold=None):
 def apply(db, name, fields):
     """The effect: one record in ``applied`` (a real consumer would update the parcel)."""
     record = [fields["producer"], int(fields["sequence"]), fields["key"], fields["event"], name]
-    with db.pipeline() as transaction:  # the record and its tick together
-        transaction.rpush("applied", json.dumps(record))
-        transaction.rpush("ticks", 1)
-        transaction.execute()
+    with db.pipeline() as transaction:  # MULTI ... EXEC: the record and its tick together
+        transaction.rpush("applied", json.dumps(record)).rpush("ticks", 1).execute()
 
 
 def start_consumer(url, name, streams, hold="pickup"):
