@@ -20,7 +20,7 @@ from labsupport.ackqueue import MemoryQueue
 from labsupport.queue_hub import QueueHub
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "05b_part2.ipynb"
-DEFINED = ("label", "catch_up", "attempt", "life", "start_hub", "lives")
+DEFINED = ("label", "catch_up", "attempt", "life", "start_hub", "held", "lives")
 
 
 def notebook_code():
