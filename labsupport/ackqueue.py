@@ -53,7 +53,8 @@ class Message:
 
 
 class BaseQueue:
-    """The rules. Subclasses store the messages, with the ``_`` methods of ``MemoryQueue``."""
+    """The rules. Subclasses store the messages, with the ``_`` methods of ``MemoryQueue``
+    (and ``offset_of``, ``_hand_out`` if ids or deliveries are their own: notebook 06)."""
 
     def __init__(self, max_length=None, ttl=None, max_deliveries=None, clock=time.time):
         self.max_length, self.ttl, self.max_deliveries = max_length, ttl, max_deliveries
@@ -71,7 +72,7 @@ class BaseQueue:
 
     def ack(self, client_id, event, message_id):
         """Delete the message ``message_id``; True if it was held, False otherwise."""
-        offset = offset_of(message_id)
+        offset = self.offset_of(message_id)
         with self.lock:
             return offset is not None and self._delete(client_id, event, offset)
 
@@ -84,7 +85,7 @@ class BaseQueue:
         """Like ``pending``, but counts this as a delivery attempt of each message."""
         with self.lock:
             delivered = []
-            for message in self._live(client_id, event, after):
+            for message in self._unexpired(self._hand_out(client_id, event, after)):
                 if self.max_deliveries is not None and message.deliveries >= self.max_deliveries:
                     self._bury(message, f"not acknowledged after {message.deliveries} deliveries")
                     continue
@@ -98,10 +99,22 @@ class BaseQueue:
         with self.lock:
             return self._dead()
 
+    def offset_of(self, message_id):
+        """The offset ``message_id`` names, or None: ``m<offset>`` here (module ``offset_of``)."""
+        return offset_of(message_id)
+
     def _live(self, client_id, event, after):
         """Held messages after ``after``, with the expired ones moved to the dead letters."""
+        return self._unexpired(self._select(client_id, event, after))
+
+    def _hand_out(self, client_id, event, after):
+        """What ``deliver`` hands out (with the deliveries before this one): what is held."""
+        return self._select(client_id, event, after)
+
+    def _unexpired(self, messages):
+        """``messages`` without those older than ``ttl``, which move to the dead letters."""
         live = []
-        for message in self._select(client_id, event, after):
+        for message in messages:
             if self.ttl is not None and self.clock() - message.created > self.ttl:
                 self._bury(message, f"expired: older than ttl={self.ttl} s")
             else:
