@@ -17,7 +17,8 @@ on purpose, and then imports this module as "the same rules, hardened". Its rule
 
 ``BaseQueue`` holds the rules and ``MemoryQueue`` stores the messages in a dict, gone
 with the process; ``sqlite_queue.SqliteQueue`` keeps them in a file that survives
-``kill -9``. Batched commits are a production concern: ``production/group_commit.py``.
+``kill -9``, ``streams_queue.StreamsQueue`` in Redis, for several hubs (notebook 06).
+Batched commits are a production concern: ``production/group_commit.py``.
 """
 
 import threading
@@ -53,8 +54,7 @@ class Message:
 
 
 class BaseQueue:
-    """The rules. Subclasses store the messages, with the ``_`` methods of ``MemoryQueue``
-    (and ``offset_of``, ``_hand_out`` if ids or deliveries are their own: notebook 06)."""
+    """The rules. Subclasses store the messages, with the ``_`` methods of ``MemoryQueue``."""
 
     def __init__(self, max_length=None, ttl=None, max_deliveries=None, clock=time.time):
         self.max_length, self.ttl, self.max_deliveries = max_length, ttl, max_deliveries
@@ -100,7 +100,8 @@ class BaseQueue:
             return self._dead()
 
     def offset_of(self, message_id):
-        """The offset ``message_id`` names, or None: ``m<offset>`` here (module ``offset_of``)."""
+        """The offset ``message_id`` names, or None. A method, so that a storage whose ids
+        look different (Redis's ``<ms>-<n>``, notebook 06) keeps this ``ack``."""
         return offset_of(message_id)
 
     def _live(self, client_id, event, after):
@@ -108,7 +109,8 @@ class BaseQueue:
         return self._unexpired(self._select(client_id, event, after))
 
     def _hand_out(self, client_id, event, after):
-        """What ``deliver`` hands out (with the deliveries before this one): what is held."""
+        """What ``deliver`` hands out, each with its deliveries so far: what is held. A hook,
+        because Redis Streams hands out through a consumer group instead (notebook 06)."""
         return self._select(client_id, event, after)
 
     def _unexpired(self, messages):
