@@ -17,7 +17,8 @@ on purpose, and then imports this module as "the same rules, hardened". Its rule
 
 ``BaseQueue`` holds the rules and ``MemoryQueue`` stores the messages in a dict, gone
 with the process; ``sqlite_queue.SqliteQueue`` keeps them in a file that survives
-``kill -9``. Batched commits are a production concern: ``production/group_commit.py``.
+``kill -9``, ``streams_queue.StreamsQueue`` in Redis, for several hubs (notebook 06).
+Batched commits are a production concern: ``production/group_commit.py``.
 """
 
 import threading
@@ -71,7 +72,7 @@ class BaseQueue:
 
     def ack(self, client_id, event, message_id):
         """Delete the message ``message_id``; True if it was held, False otherwise."""
-        offset = offset_of(message_id)
+        offset = self.offset_of(message_id)
         with self.lock:
             return offset is not None and self._delete(client_id, event, offset)
 
@@ -84,7 +85,7 @@ class BaseQueue:
         """Like ``pending``, but counts this as a delivery attempt of each message."""
         with self.lock:
             delivered = []
-            for message in self._live(client_id, event, after):
+            for message in self._unexpired(self._hand_out(client_id, event, after)):
                 if self.max_deliveries is not None and message.deliveries >= self.max_deliveries:
                     self._bury(message, f"not acknowledged after {message.deliveries} deliveries")
                     continue
@@ -98,10 +99,24 @@ class BaseQueue:
         with self.lock:
             return self._dead()
 
+    def offset_of(self, message_id):
+        """The offset ``message_id`` names, or None. A method, so that a storage whose ids
+        look different (Redis's ``<ms>-<n>``, notebook 06) keeps this ``ack``."""
+        return offset_of(message_id)
+
     def _live(self, client_id, event, after):
         """Held messages after ``after``, with the expired ones moved to the dead letters."""
+        return self._unexpired(self._select(client_id, event, after))
+
+    def _hand_out(self, client_id, event, after):
+        """What ``deliver`` hands out, each with its deliveries so far: what is held. A hook,
+        because Redis Streams hands out through a consumer group instead (notebook 06)."""
+        return self._select(client_id, event, after)
+
+    def _unexpired(self, messages):
+        """``messages`` without those older than ``ttl``, which move to the dead letters."""
         live = []
-        for message in self._select(client_id, event, after):
+        for message in messages:
             if self.ttl is not None and self.clock() - message.created > self.ttl:
                 self._bury(message, f"expired: older than ttl={self.ttl} s")
             else:

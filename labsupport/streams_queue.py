@@ -1,8 +1,9 @@
 """Notebook 05's queue on Redis Streams, so that several hub processes can share it.
 
-It keeps ``ackqueue``'s rules and methods (``enqueue``, ``ack``, ``pending``,
-``deliver``, ``dead_letters``), so ``QueueHub`` runs on it unchanged. Notebook 06
-shows each Redis command by hand first. The mapping:
+``StreamsQueue`` is an ``ackqueue.BaseQueue``: the rules and the limits (``max_length``,
+``ttl``, ``max_deliveries``) are notebook 05's code, and ``QueueHub`` runs on it
+unchanged. It writes only the storage, in Redis commands that notebook 06 shows by
+hand first. The mapping:
 
 ==============================  ==============================================
 ackqueue                        Redis Streams
@@ -14,8 +15,12 @@ event
 ``deliver`` (a catch-up)        ``XAUTOCLAIM``: take over what any hub handed out
                                 and never saw acknowledged (a crashed hub's too),
                                 then ``XREADGROUP ... >``: what nobody read yet
+                                (with ``after``: only ``XRANGE``, counting nothing)
 ``ack``                         ``XACK`` + ``XDEL`` in one transaction
 ``pending``                     ``XRANGE`` (acknowledged entries are deleted)
+``max_length``                  ``XLEN`` of the client's stream
+``ttl``                         the entry's field ``created`` (the queue's clock)
+``max_deliveries``              ``XPENDING``: each entry's ``times_delivered``
 ``dead_letters``                the stream ``dead-letters``
 ==============================  ==============================================
 
@@ -32,12 +37,10 @@ import functools
 import json
 import os
 import re
-import time
-from dataclasses import replace
 
 import redis
 
-from .ackqueue import Message, QueueFull, QueueUnavailable
+from .ackqueue import BaseQueue, Message, QueueUnavailable
 
 GROUP = "hubs"
 DEAD = "dead-letters"
@@ -69,44 +72,42 @@ class Entry(Message):
         return self.offset
 
 
-class StreamsQueue:
+class StreamsQueue(BaseQueue):
     """The queue's messages in Redis at ``url``; this process reads as ``consumer``."""
 
-    def __init__(self, url, consumer=None, max_length=None, max_deliveries=None):
+    def __init__(self, url, consumer=None, **limits):
+        super().__init__(**limits)  # max_length, ttl, max_deliveries, clock
         self.url = url
         self.redis = redis.Redis.from_url(url, decode_responses=True)
         self.consumer = consumer or f"hub-{os.getpid()}"
-        self.max_length = max_length
-        self.max_deliveries = max_deliveries
         self.groups = set()  # streams whose consumer group this process has made sure of
 
+    def offset_of(self, message_id):
+        """An entry id (``"1700000000000-0"``) is its own offset; None for anything else."""
+        if isinstance(message_id, str) and ENTRY_ID.fullmatch(message_id):
+            return message_id
+        return None
+
     @_reports_outage
-    def enqueue(self, client_id, event, payload):
-        """``XADD`` the message to the client's stream; return it as an ``Entry``."""
+    def reclaimed(self):
+        """``{consumer: entries}``: how many entries each consumer's ``XAUTOCLAIM`` took over."""
+        return {name: int(count) for name, count in self.redis.hgetall(RECLAIMED).items()}
+
+    @_reports_outage
+    def _insert(self, client_id, event, payload, created):
+        """``XADD``: Redis gives the entry id, which is the offset and the message id."""
         stream = _stream(client_id, event)
-        if self.max_length is not None and (held := self.redis.xlen(stream)) >= self.max_length:
-            raise QueueFull(f"{client_id!r} already has {held} {event!r} messages waiting "
-                            f"(max_length={self.max_length})")  # fmt: skip
         self._ensure_group(stream)
-        created = time.time()
         fields = {"payload": json.dumps(payload), "created": created}
         return Entry(self.redis.xadd(stream, fields), client_id, event, payload, created)
 
     @_reports_outage
-    def ack(self, client_id, event, message_id):
-        """Forget ``message_id``: True if it was held, False otherwise (or if malformed)."""
-        if not (isinstance(message_id, str) and ENTRY_ID.fullmatch(message_id)):
-            return False
-        stream = _stream(client_id, event)
-        with self.redis.pipeline() as transaction:  # MULTI ... EXEC: both or neither
-            transaction.xack(stream, GROUP, message_id)
-            transaction.xdel(stream, message_id)
-            _, deleted = transaction.execute(raise_on_error=False)
-        return deleted == 1
+    def _count(self, client_id, event):
+        return self.redis.xlen(_stream(client_id, event))  # acknowledged entries are deleted
 
     @_reports_outage
-    def pending(self, client_id, event, after=0):
-        """What is still held, oldest first, after ``after``: an entry id, or milliseconds."""
+    def _select(self, client_id, event, after):
+        """``XRANGE`` after ``after``: an entry id, or milliseconds (0: from the start)."""
         if isinstance(after, str):
             start = f"({after}"  # "(": exclusive, strictly after that entry
         else:
@@ -115,38 +116,55 @@ class StreamsQueue:
         return [_entry(client_id, event, *entry) for entry in entries]
 
     @_reports_outage
-    def deliver(self, client_id, event, after=0):
-        """A catch-up: every held message, oldest first, now handed out by this consumer.
+    def _hand_out(self, client_id, event, after):
+        """A catch-up through the consumer group: ``XAUTOCLAIM`` what any hub handed out and
+        never saw acknowledged (a killed hub's too), then ``XREADGROUP >``: what nobody read.
 
-        With ``after`` it only reads (``pending``): a client resuming from an offset.
+        Redis counts each hand-out itself (``XPENDING``'s ``times_delivered``); the rules
+        want the deliveries *before* this one, hence the ``- 1``. With ``after`` (a client
+        resuming from an offset) it only reads, with ``XRANGE``, and Redis counts nothing.
         """
         if after:
-            return self.pending(client_id, event, after)
+            return self._select(client_id, event, after)
         stream = _stream(client_id, event)
         self._ensure_group(stream)
         entries = self._claim_all(stream) + self._read_new(stream)
         counts = self._delivery_counts(stream)
-        delivered = []
-        for entry_id, fields in entries:
-            message = replace(_entry(client_id, event, entry_id, fields),
-                              deliveries=counts.get(entry_id, 1))  # fmt: skip
-            if self.max_deliveries is not None and message.deliveries > self.max_deliveries:
-                self._bury(stream, message, f"not acknowledged after {self.max_deliveries} "
-                                            "deliveries")  # fmt: skip
-            else:
-                delivered.append(message)
-        return delivered
+        return [_entry(client_id, event, entry_id, fields, counts.get(entry_id, 1) - 1)
+                for entry_id, fields in entries]  # fmt: skip
+
+    def _set_deliveries(self, message):
+        """Nothing to write: ``XAUTOCLAIM`` and ``XREADGROUP`` counted the delivery."""
 
     @_reports_outage
-    def dead_letters(self):
-        """``(message, reason)`` for each message the queue gave up on, oldest first."""
-        return [(_entry(f["clientId"], f["event"], entry_id, f), f["reason"])
-                for entry_id, f in self.redis.xrange(DEAD)]  # fmt: skip
+    def _delete(self, client_id, event, offset):
+        """``XACK`` + ``XDEL`` in one transaction: the entry leaves the pending list and
+        the stream together, so no other hub can reclaim an acknowledged message."""
+        stream = _stream(client_id, event)
+        with self.redis.pipeline() as transaction:  # MULTI ... EXEC: both or neither
+            transaction.xack(stream, GROUP, offset)
+            transaction.xdel(stream, offset)
+            _, deleted = transaction.execute(raise_on_error=False)  # NOGROUP: never queued
+        return deleted == 1
 
     @_reports_outage
-    def reclaimed(self):
-        """``{consumer: entries}``: how many entries each consumer's ``XAUTOCLAIM`` took over."""
-        return {name: int(count) for name, count in self.redis.hgetall(RECLAIMED).items()}
+    def _bury(self, message, reason):
+        """Move ``message`` to the stream ``dead-letters``, in one transaction."""
+        stream = _stream(message.client_id, message.event)
+        fields = {"entryId": message.offset, "clientId": message.client_id,
+                  "event": message.event, "payload": json.dumps(message.payload),
+                  "created": message.created, "deliveries": message.deliveries,
+                  "reason": reason}  # fmt: skip
+        with self.redis.pipeline() as transaction:
+            transaction.xadd(DEAD, fields)
+            transaction.xack(stream, GROUP, message.offset)
+            transaction.xdel(stream, message.offset)
+            transaction.execute()
+
+    @_reports_outage
+    def _dead(self):
+        return [(_entry(f["clientId"], f["event"], f["entryId"], f, int(f["deliveries"])),
+                 f["reason"]) for _, f in self.redis.xrange(DEAD)]  # fmt: skip
 
     def _ensure_group(self, stream):
         if stream in self.groups:
@@ -180,20 +198,11 @@ class StreamsQueue:
         held = self.redis.xpending_range(stream, GROUP, "-", "+", 1 << 31, self.consumer)
         return {info["message_id"]: info["times_delivered"] for info in held}
 
-    def _bury(self, stream, message, reason):
-        fields = {"clientId": message.client_id, "event": message.event, "reason": reason,
-                  "payload": json.dumps(message.payload), "created": message.created}  # fmt: skip
-        with self.redis.pipeline() as transaction:
-            transaction.xadd(DEAD, fields)
-            transaction.xack(stream, GROUP, message.offset)
-            transaction.xdel(stream, message.offset)
-            transaction.execute()
-
 
 def _stream(client_id, event):
     return f"queue:{client_id}:{event}"
 
 
-def _entry(client_id, event, entry_id, fields):
+def _entry(client_id, event, entry_id, fields, deliveries=0):
     return Entry(entry_id, client_id, event, json.loads(fields["payload"]),
-                 float(fields["created"]))  # fmt: skip
+                 float(fields["created"]), deliveries)  # fmt: skip

@@ -17,7 +17,7 @@ from labsupport.streams_queue import StreamsQueue
 
 @pytest.fixture(params=["memory", "sqlite", "sqlite-batched", "redis"])
 def make(request, tmp_path):
-    """The backends, held to the same rules (Redis Streams has no ``ttl``)."""
+    """The backends, held to the same rules (side by side: test_queue_rules_side_by_side.py)."""
 
     def make_queue(**limits):
         if request.param == "memory":
@@ -26,17 +26,6 @@ def make(request, tmp_path):
             kind = BatchedSqliteQueue if request.param == "sqlite-batched" else SqliteQueue
             return kind(tmp_path / "queue.db", **limits)
         return StreamsQueue(request.getfixturevalue("redis_url"), **limits)
-
-    return make_queue
-
-
-@pytest.fixture(params=["memory", "sqlite", "sqlite-batched"])
-def make_with_clock(request, tmp_path):
-    def make_queue(**limits):
-        if request.param == "memory":
-            return MemoryQueue(**limits)
-        kind = BatchedSqliteQueue if request.param == "sqlite-batched" else SqliteQueue
-        return kind(tmp_path / "queue.db", **limits)
 
     return make_queue
 
@@ -84,9 +73,9 @@ def test_max_length_refuses_visibly(make):
     assert [m.payload for m in queue.pending("c", "e")] == [1, 2]
 
 
-def test_expired_messages_become_dead_letters_with_the_reason(make_with_clock):
+def test_expired_messages_become_dead_letters_with_the_reason(make):
     now = [100.0]
-    queue = make_with_clock(ttl=10, clock=lambda: now[0])
+    queue = make(ttl=10, clock=lambda: now[0])
     queue.enqueue("c", "e", "old")
     now[0] += 5
     queue.enqueue("c", "e", "new")

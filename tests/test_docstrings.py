@@ -20,7 +20,7 @@ MODULES = sorted(
     for path in (ROOT / "labsupport").rglob("*.py")
     if not path.name.startswith("_") or path.name == "__init__.py"
 )
-NAMED = re.compile(r"[Nn]otebooks? (\d\db?(?:(?:, | and | or |–|-)\d\db?)*)")
+NAMED = re.compile(r"[Nn]otebooks? (\d\d[a-z]?(?:(?:, | and | or |–|-)\d\d[a-z]?)*)")
 
 
 def notebook_text(number):
@@ -56,8 +56,8 @@ def users(name):
 
 
 def named_notebooks(docstring):
-    found = {n for match in NAMED.finditer(docstring) for n in re.findall(r"\d\db?", match[1])}
-    return sorted(found)  # "05b": the second half of 05, a notebook of its own
+    found = {n for match in NAMED.finditer(docstring) for n in re.findall(r"\d\d[a-z]?", match[1])}
+    return sorted(found)
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT / "labsupport")))

@@ -120,7 +120,7 @@ def test_redis_killed_and_restarted_mid_stream():
     own = redis_server.restart(own)
     sent += publish_all(hub.url, range(COUNT // 2, COUNT))
     reader.drop()  # acknowledgements sent while Redis was down were refused: catch up
-    reader.rejoin()
+    reader.rejoin(timeout=60)  # thousands may be waiting: a busy machine takes seconds
     reader.sync(timeout=60)
     assert outcome("Redis kill -9 and restart", sent, reader) == set()
     assert redis.Redis.from_url(own.url).xlen("queue:reader:news") == 0

@@ -17,8 +17,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "notebooks"
 CHECK_CALL = re.compile(r"\b(q\d+)\.check\s*\(")
-EXERCISE_IMPORT = re.compile(r"from\s+labsupport\.exercises\.(ex\d\db?)\s+import")  # ex05b too
-NUMBER = re.compile(r"(?:^|[-_ .])(\d\db?)(?=$|[-_ .])")  # "00" in "ada_00_x", not in "bob07"
+EXERCISE_IMPORT = re.compile(r"from\s+labsupport\.exercises\.(ex\d\d[a-z]?)\s+import")
+NUMBER = re.compile(r"(?:^|[-_ .])(\d\d[a-z]?)(?=$|[-_ .])")  # "05b" in "ada_05b"; not "bob07"
 SEPARATORS = "-_ ."
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "graded"}  # Jupyter's autosaves, our own output
 
