@@ -15,16 +15,17 @@ ROOT = Path(__file__).parent.parent
 EXERCISES = sorted((ROOT / "labsupport" / "exercises").glob("ex[0-9][0-9]*.py"))  # ex05b too
 # "section 4", "Section 4", "§4", optionally "notebook 05 " before, "(Title)" after
 REFERENCE = re.compile(
-    r"(?:[Nn]otebook (?P<notebook>\d\db?),? )?(?:[Ss]ection |§ ?)(?P<number>\d+)"
+    r"(?:[Nn]otebook (?P<notebook>\d\d[a-z]?),? )?(?:[Ss]ection |§ ?)(?P<number>\d+)"
     r"(?: \((?P<title>[^)]+)\))?"
 )
 
 
 def headings(number):
     """{section number: title} of notebook ``number``'s ``## N. Title`` headings."""
-    path = next(p for p in sorted((ROOT / "notebooks").glob(f"{number}_*.ipynb")))
+    paths = sorted((ROOT / "notebooks").glob(f"{number}_*.ipynb"))  # 05b: both halves, if split
+    assert paths, f"no notebook numbered {number}"
     found = {}
-    for cell in nbformat.read(path, as_version=4).cells:
+    for cell in (cell for path in paths for cell in nbformat.read(path, as_version=4).cells):
         if cell.cell_type == "markdown":
             for match in re.finditer(r"^## (\d+)\. (.+)$", cell.source, re.MULTILINE):
                 found[match[1]] = match[2].strip()
@@ -33,7 +34,7 @@ def headings(number):
 
 def references():
     for module in EXERCISES:
-        own = module.stem[2:]
+        own = re.match(r"ex(\d\d[a-z]?)", module.stem)[1]  # ex05b_part2 -> 05b
         for match in REFERENCE.finditer(module.read_text()):
             yield module.name, match["notebook"] or own, match["number"], match["title"]
 
