@@ -16,6 +16,8 @@ One idea per module, each built in cells or used by a notebook (its docstring sa
 - notebook 04, rooms and namespaces: ``room_events``, ``jsclient``, ``admin_ui``;
 - notebook 05, the message queue: ``ackqueue``, ``sqlite_queue``, ``queue_hub``,
   ``queue_client``, ``faults``, ``recovery``;
+- notebook 05b, delivery guarantees: ``delivery``, ``crash_points``, ``crash_hub``,
+  ``crash_programs``, ``forked``, ``outbox``, ``credit``, ``partitions``;
 - notebook 06, scaling with Redis: ``redis_server``, ``streams_queue``;
 - notebook 07, capstone: ``caps``, ``caps_storage``, ``caps_stages``, ``caps_programs``;
 - ``production``: not lessons (the specification guard's machinery, the tuned server,

@@ -34,7 +34,7 @@ def headings(number):
 
 def references():
     for module in EXERCISES:
-        own = re.match(r"ex(\d\d[a-z]?)", module.stem)[1]  # ex05b_part2 -> 05b
+        own = re.match(r"ex(\d\d[a-z]?)", module.stem)[1]  # ex05b_credit -> 05b
         for match in REFERENCE.finditer(module.read_text()):
             yield module.name, match["notebook"] or own, match["number"], match["title"]
 

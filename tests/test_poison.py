@@ -19,7 +19,7 @@ from labsupport import processes, registry, servers
 from labsupport.ackqueue import MemoryQueue
 from labsupport.queue_hub import QueueHub
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "05b_part2.ipynb"
+NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "05b_delivery_guarantees.ipynb"
 DEFINED = ("label", "catch_up", "attempt", "life", "start_hub", "held", "lives")
 
 

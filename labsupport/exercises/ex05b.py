@@ -1,7 +1,8 @@
 """Exercises of notebook 05b (delivery guarantees): ``from labsupport.exercises.ex05b import q1``.
 
-Both run the learner's answer over real processes killed with SIGKILL
-(``crash_points.run``), and report what ``delivery.check`` found.
+q1 and q2 run the learner's answer over real processes killed with SIGKILL
+(``crash_points.run``), and report what ``delivery.check`` found; q3 (``ex05b_credit``)
+drains a real credit hub with the learner's N and reads the memory it measured.
 """
 
 import sqlite3
@@ -11,6 +12,7 @@ from pathlib import Path
 from .. import crash_points
 from ..checks import Exercise, Incorrect, Problem
 from ..crash_programs import EFFECTS
+from .ex05b_credit import q3  # section 4's exercise: it runs a credit hub instead
 
 FIRST, AGAIN, OTHER = ("shop", 1, "order-1"), ("shop", 2, "order-2"), ("shop", 3, "order-1")
 
@@ -141,3 +143,5 @@ only copy is in the hub's memory, and the hub dies. On SQLite the copy survives 
 
 q1 = Exercise(ApplyOnce())
 q2 = Exercise(LosingPoint())
+
+__all__ = ["q1", "q2", "q3"]

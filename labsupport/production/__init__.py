@@ -18,4 +18,7 @@ The teaching modules (``ackqueue``, ``queue_hub``, ...) never import from here.
   read from the kernel's per-process clock); ``bench/run.py`` and notebook 08 use it.
 - ``queue_rates``: messages per second through each queue backend in one process;
   ``bench/run.py`` and notebook 08.
+- ``flow_program``: notebook 05b §4's hubs as programs (``FLOW_MAX_LENGTH``, ``FLOW_DB``,
+  ``FLOW_CREDIT``), answering ``GET /memory`` with the process's own ``tracemalloc``;
+  notebook 05b §4, its exercise q3 and ``tests/test_backpressure.py``.
 """

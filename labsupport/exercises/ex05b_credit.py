@@ -1,5 +1,7 @@
 """Exercise q3 of notebook 05b (choose the credit N for a target memory), checked over
-real processes: ``from labsupport.exercises.ex05b_part2 import q3``."""
+real processes. A file of its own because it runs a credit hub, not the crash harness
+of q1 and q2; the notebook imports it with them: ``from labsupport.exercises.ex05b
+import q1, q2, q3``."""
 
 import tempfile
 from pathlib import Path

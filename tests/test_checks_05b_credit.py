@@ -9,7 +9,7 @@ import pytest
 from solutions import solution_answer
 
 from labsupport.checks import ____, verdict
-from labsupport.exercises import ex05b_part2
+from labsupport.exercises import ex05b_credit
 
 
 def untouched(target_bytes, job_bytes):
@@ -31,16 +31,16 @@ CASES = [
     (lambda target, job: target, "incorrect", "counts messages"),
     (lambda target, job: target // job - 1, "incorrect", "would fit too"),
     (lambda target, job: 1, "incorrect", "would fit too"),
-    (solution_answer(ex05b_part2.q3.problem), "correct", "N = 25, measured 500,000 bytes"),
+    (solution_answer(ex05b_credit.q3.problem), "correct", "N = 25, measured 500,000 bytes"),
 ]
 
 
 @pytest.mark.parametrize("answer, outcome, words", CASES)
 def test_q3_credit_for_a_memory_budget(answer, outcome, words):
-    got, text = verdict(ex05b_part2.q3.problem, answer)
+    got, text = verdict(ex05b_credit.q3.problem, answer)
     assert (got, words in text) == (outcome, True), text
 
 
 def test_a_wrong_answer_reports_what_the_hub_measured():
-    _, text = verdict(ex05b_part2.q3.problem, lambda target, job: target // job + 1)
+    _, text = verdict(ex05b_credit.q3.problem, lambda target, job: target // job + 1)
     assert "with N = 26 the hub held at most 26 jobs, 520,000 bytes, in flight" in text
