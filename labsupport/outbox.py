@@ -151,6 +151,9 @@ def run(mode, step, apply=apply_once, name=None):
             team["relay"].wait_for("^pass done")
         hub.send("idle?")
         hub.wait_for("^idle$")
+        acks = sum(line.startswith("ack stored") for line in hub.lines)
+        if acks:  # each acknowledgement followed a "got" line: wait until we have read them
+            consumer.wait_for("^got ", count=acks)
         copies = {}  # "got shop:2 as m3": the hub's message id of each copy received
         for _, message_id, _, hub_id in (line.split() for line in consumer.lines
                                          if line.startswith("got")):  # fmt: skip

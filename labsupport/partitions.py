@@ -131,6 +131,16 @@ def wait_applied(db, count, timeout=10):
             raise TimeoutError(f"{done} of {count} effects applied within {timeout} s")
 
 
+def connect(url):
+    """A Redis client that may wait as long as a command asks.
+
+    redis-py gives up on a reply after 5 seconds by default; a consumer blocked in
+    ``XREADGROUP ... BLOCK 0`` (wait for the next entry, however long) would then die of
+    a TimeoutError while it waits for a learner who is still reading the prose.
+    """
+    return redis.Redis.from_url(url, decode_responses=True, socket_timeout=None)
+
+
 def applied(db):
     """Every effect so far, in order: ``(producer, sequence, key, event, consumer)``."""
     return [tuple(json.loads(record)) for record in db.lrange("applied", 0, -1)]
@@ -143,7 +153,7 @@ def main(argv=None):
     parser.add_argument("streams", nargs="+", help="the streams it reads")
     parser.add_argument("--hold", help="pause on the first message of this event")
     args = parser.parse_args(argv)
-    db = redis.Redis.from_url(args.url, decode_responses=True)
+    db = connect(args.url)
     print(f"consuming {args.streams} as {args.name}", flush=True)
     consume(db, args.name, args.streams, args.hold)
 

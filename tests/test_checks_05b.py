@@ -28,6 +28,12 @@ def id_kept_never_checked(db, message_id, record):
         db.execute("INSERT INTO effects VALUES (?, ?, ?)", record)
 
 
+def both_inserted_unchecked(db, message_id, record):
+    with db:  # the learner's most common first try: one transaction, but no check
+        db.execute("INSERT INTO seen VALUES (?)", (message_id,))
+        db.execute("INSERT INTO effects VALUES (?, ?, ?)", record)
+
+
 def two_transactions(db, message_id, record):
     with db:
         new = db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (message_id,)).rowcount
@@ -59,7 +65,8 @@ def uses_a_notebook_name(db, message_id, record):
 CASES = [
     (ex05b.q1, untouched, "not attempted", "____"),
     (ex05b.q1, ____, "not attempted", "____"),
-    (ex05b.q1, no_id_kept, "incorrect", "record the message id"),
+    (ex05b.q1, no_id_kept, "incorrect", "nothing was recorded in seen"),
+    (ex05b.q1, both_inserted_unchecked, "incorrect", "on a second copy of shop:1"),
     (ex05b.q1, id_kept_never_checked, "incorrect", "shop:1 twice"),
     (ex05b.q1, two_transactions, "incorrect", "committed 2 times"),
     (ex05b.q1, never_committed, "incorrect", "is the effect committed"),
@@ -68,7 +75,7 @@ CASES = [
     (ex05b.q1, solution_answer(ex05b.q1.problem), "correct", "points 4 and 6"),
     (ex05b.q2, ____, "not attempted", "____"),
     (ex05b.q2, 9, "incorrect", "1 to 8"),
-    (ex05b.q2, "3", "incorrect", "1 to 8"),
+    (ex05b.q2, "3", "incorrect", "the int 1 to 8, not '3' (a str)"),
     (ex05b.q2, True, "incorrect", "1 to 8"),
     (ex05b.q2, 1, "incorrect", "sent it again"),
     (ex05b.q2, 4, "incorrect", "already had the message"),

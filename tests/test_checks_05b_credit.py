@@ -23,7 +23,7 @@ def raises(target_bytes, job_bytes):
 CASES = [
     (____, "not attempted", "____"),
     (untouched, "not attempted", "____"),
-    (lambda target, job: target / job, "incorrect", "`//` a whole number"),
+    (lambda target, job: target / job, "incorrect", "return an int"),
     (lambda target, job: 0, "incorrect", "never send a single job"),
     (raises, "incorrect", "raised TypeError"),
     (lambda target, job: math.ceil(target / job) + 1, "incorrect", "over the target"),

@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import pytest
-import redis
 
 from labsupport import partitions, registry
 from labsupport.delivery import check
@@ -29,7 +28,7 @@ def clean_up():
 
 @pytest.fixture
 def db(redis_url):
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client = partitions.connect(redis_url)
     yield client
     client.close()
 

@@ -20,9 +20,10 @@ FIRST, AGAIN, OTHER = ("shop", 1, "order-1"), ("shop", 2, "order-2"), ("shop", 3
 class ApplyOnce(Problem):
     title = "q1, an idempotent consumer"
     hints = (
-        "Section 1 (Crash points) builds one by hand: `apply_once`.",
-        "Inside one `with db:` block: if `message_id` is in `seen`, do nothing; otherwise "
-        "insert it into `seen` and the record into `effects`.",
+        "Let the database say whether the id is new: `INSERT OR IGNORE` adds a row only "
+        "if its primary key is not there yet, and the cursor's `rowcount` says whether it did.",
+        "Inside one `with db:` block: `INSERT OR IGNORE` the id into `seen`; when `rowcount` "
+        "is 1 (a new id), insert the record into `effects`; when it is 0, do nothing.",
         '`with db:`, then `if db.execute("INSERT OR IGNORE INTO seen VALUES (?)", '
         '(message_id,)).rowcount:`, then `db.execute("INSERT INTO effects VALUES (?, ?, ?)", '
         "record)`.",
@@ -69,6 +70,10 @@ is applied when it comes again.
         if effects != [FIRST]:
             raise Incorrect(f"after one call, another connection sees effects {effects}, not "
                             f"[{FIRST}]: is the effect committed (`with db:`)?")  # fmt: skip
+        if not seen:
+            raise Incorrect("after one call, nothing was recorded in seen: record the message "
+                            "id there, in the same transaction as the effect, so that the "
+                            "next copy can be recognised.")  # fmt: skip
         if seen != [("shop:1",)]:
             raise Incorrect(f"after one call, seen holds {seen}, not [('shop:1',)]: record "
                             "the message id itself (not the record or its key), so that the "
@@ -92,6 +97,11 @@ is applied when it comes again.
     def _call(self, apply, db, message_id, record):
         try:
             self.expect_attempted(apply(db, message_id, record))
+        except sqlite3.IntegrityError as error:
+            raise Incorrect(f"on a second copy of {message_id} (delivered again, as at-least-"
+                            f"once delivery may) it raised {error!r}: the id is in seen "
+                            "already. Recognise the copy and skip it, instead of inserting "
+                            "its id again.") from error  # fmt: skip
         except sqlite3.Error as error:
             raise Incorrect(f"apply_each_once(db, {message_id!r}, {record}) raised {error!r}; "
                             "the tables are effects and seen (message_id).") from error  # fmt: skip
@@ -132,7 +142,8 @@ only copy is in the hub's memory, and the hub dies. On SQLite the copy survives 
     def verify(self, point):
         self.expect_attempted(point)
         if isinstance(point, bool) or point not in crash_points.POINTS:
-            raise Incorrect(f"answer with one point number, 1 to 8, not {point!r}.")
+            kind = "" if isinstance(point, int) else f" (a {type(point).__name__})"
+            raise Incorrect(f"answer with one point number, the int 1 to 8, not {point!r}{kind}.")
         run = crash_points.run(point, "a", name=f"q2-{point}")
         said = (f"we killed the {run.killed} at point {point} "
                 f"({crash_points.POINTS[point][1]}); check says: {run.report}")  # fmt: skip

@@ -77,7 +77,7 @@ given away (section 4's plot: more in flight hides more of each round trip).
         if isinstance(n, bool) or not isinstance(n, int):
             raise Incorrect(f"choose_credit({target:_}, {job:_}) returned {n!r} "
                             f"({type(n).__name__}): the credit is a whole number of "
-                            "messages. `/` gives a float; `//` a whole number.")  # fmt: skip
+                            "messages: return an int.")  # fmt: skip
         if n < 1:
             raise Incorrect(f"choose_credit({target:_}, {job:_}) returned {n}: with a credit "
                             "below 1 the hub would never send a single job.")  # fmt: skip
