@@ -3,9 +3,9 @@ course's server (``production/guard.py``), the course's server on the benchmark'
 path (``bench/fast_socket.py``) and Node's socket.io (the reference).
 
 Each probe (``spec_probes.py``) must give, on each server, the outcome of the table
-``spec_probes.EXPECTED``. The course's server must give Node's, and so must the fast path. The plain column is
-python-socketio's behaviour today (``docs/upstream.md``): if an upgrade changes it,
-the test fails, and the table and docs/upstream.md need a look.
+``spec_probes.EXPECTED``. The course's server must give Node's, and so must the fast
+path. The plain column is python-socketio's behaviour today (``docs/upstream.md``): if
+an upgrade changes it, the test fails, and the table and docs/upstream.md need a look.
 
 Then the reaches into python-engineio that the guard depends on, one test each.
 """
