@@ -14,8 +14,8 @@ python-engineio serves a WebSocket with two tasks per connection
 ``FastAsyncSocket`` does the same work with fewer of them:
 
 - the reader awaits the next frame itself, and a ``Deadline`` (one timer per connection)
-  ends it after the same ``ping_interval + ping_timeout`` of silence: a frame only
-  writes down when it came;
+  ends it after the same ``ping_interval + ping_timeout`` of waiting: a frame only
+  writes down when the next wait began;
 - a frame sent by the connection's own task (an acknowledgement from a handler run
   inline, ``async_handlers=False``) is written at once when nothing is queued ahead of
   it: it cannot overtake anything, and waiting for a slow client then only holds up
@@ -38,21 +38,24 @@ from engineio.async_socket import AsyncSocket
 
 
 class Deadline:
-    """One timer per connection: ``expire`` runs once nothing was heard for ``window`` s.
+    """One timer per connection: ``expire`` runs once a wait for a frame lasts ``window`` s.
 
-    A frame sets ``heard``; the timer only re-arms itself when it fires early, so a
-    busy connection costs one timer per ``window``, not one per frame.
+    ``waiting_since`` is when the reader began to wait (``None`` while it handles a
+    frame: like upstream's ``wait_for``, the deadline bounds the wait, never a handler).
+    The timer only re-arms itself when it fires early, so a busy connection costs one
+    timer per ``window``, not one per frame.
     """
 
     def __init__(self, window, expire):
         self.loop = asyncio.get_running_loop()
         self.window, self.expire = window, expire
-        self.heard = self.loop.time()
-        self.timer = self.loop.call_at(self.heard + window, self.check)
+        self.waiting_since = self.loop.time()
+        self.timer = self.loop.call_at(self.waiting_since + window, self.check)
 
     def check(self):
-        due = self.heard + self.window
-        if self.loop.time() < due:
+        now = self.loop.time()
+        due = (now if self.waiting_since is None else self.waiting_since) + self.window
+        if now < due:
             self.timer = self.loop.call_at(due, self.check)
         else:
             self.expire()
@@ -62,7 +65,7 @@ class Deadline:
 
 
 class FastAsyncSocket(AsyncSocket):
-    """python-engineio's session, with the WebSocket loop above (aiohttp only)."""
+    """python-engineio's session, on the WebSocket loop of the module's docstring (aiohttp)."""
 
     _ws = _reader = None  # the aiohttp WebSocket, and the task reading it, while it runs
     _writing = False  # True while the writer task sends what it took from the queue
@@ -104,10 +107,11 @@ class FastAsyncSocket(AsyncSocket):
         try:
             async with limit:
                 while (frame := await self._next_frame(ws)) is not None:
-                    deadline.heard = deadline.loop.time()
+                    deadline.waiting_since = None
                     if not await self._receive_frame(frame):
                         break
-        except Exception:  # the deadline, a closed or broken WebSocket: as upstream
+                    deadline.waiting_since = deadline.loop.time()
+        except Exception:  # the deadline, a broken WebSocket or frame: the connection ends
             pass
         finally:
             deadline.cancel()
@@ -117,9 +121,13 @@ class FastAsyncSocket(AsyncSocket):
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
 
     async def _receive_frame(self, frame):
-        """Hand one frame to ``receive``, as upstream does; False ends the loop."""
+        """Hand one frame to ``receive``, as upstream does; False ends the loop.
+
+        A frame that is not an Engine.IO packet raises, and ends the connection.
+        """
+        pkt = packet.Packet(encoded_packet=frame)
         try:
-            await self.receive(packet.Packet(encoded_packet=frame))
+            await self.receive(pkt)
         except exceptions.UnknownPacketError:
             pass
         except exceptions.SocketIsClosedError:
@@ -152,7 +160,7 @@ class FastAsyncSocket(AsyncSocket):
             await self.queue.put(packet.Packet(packet.NOOP))  # ends the poll under way
             upgrade = packet.Packet(encoded_packet=await self._next_frame(ws))
             return upgrade.packet_type == packet.UPGRADE
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError):  # TypeError: no frame, the WebSocket ended
             return False
         finally:
             self.upgrading = False
