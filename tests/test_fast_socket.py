@@ -8,10 +8,12 @@ their connections.
 
 import asyncio
 import gc
+import inspect
 import json
 import subprocess
 import time
 
+import engineio.async_server
 import pytest
 import spec_probes
 
@@ -192,3 +194,11 @@ def test_no_task_is_left_after_500_clients_connect_and_drop(stop_servers):
     assert sessions == 0 and alive <= 1, left
     server_wide = {"AsyncServer._service_task", "Event.wait", "Guard.sweep"}  # Event.wait:
     assert set(tasks) <= server_wide, tasks  # the service task's wait_for, in a task of its own
+
+
+def test_reach_a_new_session_is_in_sockets_before_upgrades_is_asked():
+    """``FastPathEngineIO`` changes a new session's class in ``_upgrades``: python-engineio
+    must call it after storing the session and before starting its transport."""
+    source = inspect.getsource(engineio.async_server.AsyncServer._handle_connect)
+    stored, asked = source.index("self.sockets[sid] = s"), source.index("self._upgrades(sid, ")
+    assert stored < asked < source.index("s.handle_get_request(environ)")
