@@ -102,6 +102,11 @@ def report(figures, fans, rates, pumped, notebooks):
     print("\nload client (Node) busy share while 100 acks were in flight: "
           + ", ".join(f"{name}: {v['client_cpu_share']:.0%}" for name, v in figures.items()
                       if "client_cpu_share" in v))  # fmt: skip
+    fast, course = figures.get("course + fast path"), figures.get("python-socketio, course")
+    if fast and course:
+        print("\ncourse + fast path against the course's server, same run: CPU per message "
+              f"{fast['cpu_per_message_us'] / course['cpu_per_message_us']:.2f}×, p50 "
+              f"{fast['latency_us'] / course['latency_us']:.2f}×")  # fmt: skip
     print("\nfan-out, server CPU per delivery by clients in the room (µs):")
     for (name, clients), value in fans.items():
         print(f"  {name:28} {clients:4} clients  {value:7.1f}")

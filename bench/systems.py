@@ -10,7 +10,8 @@ Each socket.io server answers the same three events as ``node_server.mjs``:
   session objects are still in memory and how many blocks Python has allocated: the
   memory test's evidence.
 
-``raw_ws`` is a bare aiohttp WebSocket echo: the ceiling with no socket.io at all.
+``fast_path`` is ``tuned`` on the prototype of ``fast_socket.py``; ``raw_ws`` is a bare
+aiohttp WebSocket echo: the ceiling with no socket.io at all.
 """
 
 import gc
@@ -72,6 +73,14 @@ def tuned():
     orjson, the fan-out manager, handlers in the connection's task, no compression),
     guarded; run it on uvloop (``serve_uvloop.py``)."""
     return tuned_app(add_handlers(tuned_server()))
+
+
+def fast_path():
+    """The course's configuration on the fast path of ``fast_socket.py`` (python-engineio's
+    WebSocket loop with fewer task hops and timers); run it on uvloop too."""
+    from fast_socket import FastPathServer
+
+    return tuned_app(add_handlers(tuned_server(FastPathServer)))
 
 
 def raw_ws():

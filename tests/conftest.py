@@ -30,7 +30,7 @@ def redis_url(redis_session):
 
 @pytest.fixture(scope="module")
 def spec_servers():
-    """The three servers the specification probes compare: plain, course, Node."""
+    """The servers the specification probes compare: plain, course, fast path, Node."""
     import spec_probes
 
     started = {system: spec_probes.start(system) for system in spec_probes.SYSTEMS}

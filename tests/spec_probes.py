@@ -3,10 +3,13 @@
 Written here from the specifications, for ``test_spec_engineio.py`` and
 ``test_spec_socketio.py``. Each probe talks to a server with raw HTTP requests or a
 raw WebSocket (or the official JavaScript client, under Node) and returns a short
-outcome, the same words for every server. Three servers answer the same probes:
+outcome, the same words for every server. Four servers answer the same probes:
 
 - ``plain``: python-socketio as it comes, attached to an aiohttp app;
 - ``course``: the same server through the course's guard (``production/guard.py``);
+- ``fastpath``: the course's server on the benchmark's fast path (``bench/fast_socket.py``:
+  python-engineio's WebSocket loop with fewer task hops and timers), its handlers run in
+  the connection's task as the benchmark runs them;
 - ``node``: socket.io 4.8's server for Node (``js/reference_server.mjs``).
 
 ``EXPECTED`` is the conformance table; ``python tests/spec_probes.py`` measures it again
@@ -14,6 +17,8 @@ and prints it. Timeouts are ``TIMEOUT`` seconds (``SPEC_TIMEOUT``, default 1).
 """
 
 import collections
+import functools
+import importlib.util
 import json
 import os
 import socket
@@ -32,15 +37,24 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = float(os.environ.get("SPEC_TIMEOUT", 1))  # CONNECT and upgrade timeouts, seconds
 PING_INTERVAL, PING_TIMEOUT = 5, 5  # seconds: no ping gets in the way of a probe
 MAX_PAYLOAD = 10_000  # bytes per request (Engine.IO's maxPayload)
-SYSTEMS = ["plain", "course", "node"]
+SYSTEMS = ["plain", "course", "fastpath", "node"]
 
 
-def spec_server(**options):
+@functools.cache
+def fast_socket():
+    """The module ``bench/fast_socket.py`` (``bench/`` is not a package)."""
+    spec = importlib.util.spec_from_file_location("fast_socket", ROOT / "bench" / "fast_socket.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def spec_server(server_class=socketio.AsyncServer, **options):
     """The events every probe server answers: ``count`` adds one, ``tally`` acknowledges
     how many arrived on that connection."""
     options = {"ping_interval": PING_INTERVAL, "ping_timeout": PING_TIMEOUT,
                "max_http_buffer_size": MAX_PAYLOAD, **options}  # fmt: skip
-    sio = socketio.AsyncServer(async_mode="aiohttp", **options)
+    sio = server_class(async_mode="aiohttp", **options)
     counted = collections.Counter()  # sid -> events counted on that connection
 
     @sio.event
@@ -63,8 +77,9 @@ def start(system, **options):
                "UPGRADE_TIMEOUT": str(int(TIMEOUT * 1000))}  # fmt: skip
         argv = ["node", str(ROOT / "tests" / "js" / "reference_server.mjs")]
         server = processes.start_process(f"spec-{system}", argv, env=env)
-    elif system == "course":
-        sio = spec_server(**options)
+    elif system in ("course", "fastpath"):
+        fast = {"server_class": fast_socket().FastPathServer, "async_handlers": False}
+        sio = spec_server(**(fast if system == "fastpath" else {}), **options)
         guard.guard(sio, connect_timeout=TIMEOUT, upgrade_timeout=TIMEOUT)
         server = servers.serve_socketio(sio, name=f"spec-{system}")
     else:
@@ -289,46 +304,49 @@ def unknown_namespace(url):
     return f"a {type(data).__name__}"
 
 
-EXPECTED = {  # requirement: (probe, plain python-socketio, course server, Node)
+EXPECTED = {  # requirement: (probe, plain python-socketio, course, course + fast path, Node)
     "handshake fields (sid, upgrades, pingInterval, pingTimeout, maxPayload)":
-        (handshake_fields, "complete, exact", "complete, exact", "complete, exact"),
+        (handshake_fields, "complete, exact", *["complete, exact"] * 3),
     "40 events over polling from the official JS client":
-        (js_burst, "at most 1 of 40, not told", "40 of 40, not told", "40 of 40, not told"),
+        (js_burst, "at most 1 of 40, not told", *["40 of 40, not told"] * 3),
     "400 events of 100 bytes over polling (4 times maxPayload)":
         (lambda url: js_burst(url, 400, size=100), "at most 1 of 400, not told",
-         "400 of 400, not told", "400 of 400, not told"),
+         *["400 of 400, not told"] * 3),
     "100 events in one POST":
-        (many_in_one_post, "0 of 100, status 200", "100 of 100, status 200",
-         "100 of 100, status 200"),
-    "a POST over maxPayload": (oversized_post, "no answer", "413", "413"),
-    "invalid packet `4abc`": (lambda url: invalid_packet(url, "4abc"), "open", "closed", "closed"),
-    "invalid packet `42{}`": (lambda url: invalid_packet(url, "42{}"), "open", "closed", "closed"),
+        (many_in_one_post, "0 of 100, status 200", *["100 of 100, status 200"] * 3),
+    "a POST over maxPayload": (oversized_post, "no answer", "413", "413", "413"),
+    "invalid packet `4abc`":
+        (lambda url: invalid_packet(url, "4abc"), "open", *["closed"] * 3),
+    "invalid packet `42{}`":
+        (lambda url: invalid_packet(url, "42{}"), "open", *["closed"] * 3),
     "invalid packet `42abc[`":
-        (lambda url: invalid_packet(url, "42abc["), "open", "closed", "closed"),
+        (lambda url: invalid_packet(url, "42abc["), "open", *["closed"] * 3),
     "invalid packet `42{}` over polling":
-        (lambda url: invalid_packet(url, "42{}", "polling"), "open", "closed", "closed"),
+        (lambda url: invalid_packet(url, "42{}", "polling"), "open", *["closed"] * 3),
     f"no CONNECT within {TIMEOUT:g} s":
-        (no_connect, "open", *[f"closed after about {TIMEOUT:g} s"] * 2),
+        (no_connect, "open", *[f"closed after about {TIMEOUT:g} s"] * 3),
     f"upgrade not finished within {TIMEOUT:g} s":
-        (unfinished_upgrade, "open", *["closed, polling goes on"] * 2),
+        (unfinished_upgrade, "open", *["closed, polling goes on"] * 3),
     "a second GET poll while one waits":
-        (duplicate_poll, "not refused", "400, closed", "400, closed"),
+        (duplicate_poll, "not refused", *["400, closed"] * 3),
     "a second POST while one is under way":
-        (overlapping_post, "not refused", "400, closed", "400, closed"),
+        (overlapping_post, "not refused", *["400, closed"] * 3),
     "CONNECT_ERROR for an unknown namespace":
-        (unknown_namespace, "a str", "an object with a message", "an object with a message"),
+        (unknown_namespace, "a str", *["an object with a message"] * 3),
 }  # fmt: skip
 SUBSECOND = (
     "pingInterval of 0.5 s",
     "advertised 0 ms",
+    "refused (ValueError)",
     "refused (ValueError)",
     "advertised 500 ms",
 )
 
 
 def table():
-    """Measure every probe on the three servers; the Markdown table of what happened."""
-    rows = ["| requirement | plain python-socketio | course server | Node |", "|---|---|---|---|"]
+    """Measure every probe on the four servers; the Markdown table of what happened."""
+    rows = ["| requirement | plain python-socketio | course server | course + fast path | Node |",
+            "|---|---|---|---|---|"]  # fmt: skip
     running = {system: start(system) for system in SYSTEMS}
     try:
         for requirement, (probe, *_) in EXPECTED.items():

@@ -1,6 +1,7 @@
 """The official socket.io JavaScript client (under Node) talks to a course server.
 
-Emit with acknowledgement, a broadcast received, and a refused connection's message.
+Emit with acknowledgement, a broadcast received, and a refused connection's message;
+on python-engineio's WebSocket loop and on the benchmark's fast path.
 """
 
 import json
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import socketio
+import spec_probes
 
 from labsupport import servers
 
@@ -17,9 +19,13 @@ ROOT = Path(__file__).parent.parent
 SCRIPT = Path(__file__).parent / "js" / "official_client.mjs"
 
 
-@pytest.fixture
-def server():
-    sio = socketio.AsyncServer(async_mode="aiohttp")
+@pytest.fixture(params=["python-engineio's loop", "the benchmark's fast path"])
+def server(request):
+    """The same server on python-engineio's WebSocket loop and on ``bench/fast_socket.py``'s."""
+    if request.param == "python-engineio's loop":
+        sio = socketio.AsyncServer(async_mode="aiohttp")
+    else:
+        sio = spec_probes.fast_socket().FastPathServer(async_mode="aiohttp", async_handlers=False)
     names = {}
 
     @sio.event

@@ -1,10 +1,11 @@
-"""The Engine.IO v4 specification, probed on three servers: plain python-socketio, the
-course's server (``production/guard.py``) and Node's socket.io (the reference).
+"""The Engine.IO v4 specification, probed on four servers: plain python-socketio, the
+course's server (``production/guard.py``), the course's server on the benchmark's fast
+path (``bench/fast_socket.py``) and Node's socket.io (the reference).
 
 Each probe (``spec_probes.py``) must give, on each server, the outcome of the table
-``spec_probes.EXPECTED``. The course's server must give Node's. The plain column is
-python-socketio's behaviour today (``docs/upstream.md``): if an upgrade changes it,
-the test fails, and the table and docs/upstream.md need a look.
+``spec_probes.EXPECTED``. The course's server must give Node's, and so must the fast
+path. The plain column is python-socketio's behaviour today (``docs/upstream.md``): if
+an upgrade changes it, the test fails, and the table and docs/upstream.md need a look.
 
 Then the reaches into python-engineio that the guard depends on, one test each.
 """
@@ -36,8 +37,13 @@ def test_engineio_requirement(spec_servers, requirement, system):
 
 
 def test_the_course_server_gives_nodes_outcome_everywhere():
-    for requirement, (_, _, course, node) in spec_probes.EXPECTED.items():
+    for requirement, (_, _, course, _, node) in spec_probes.EXPECTED.items():
         assert course == node, requirement
+
+
+def test_the_fast_path_gives_nodes_outcome_everywhere():
+    for requirement, (_, _, _, fast_path, node) in spec_probes.EXPECTED.items():
+        assert fast_path == node, requirement
 
 
 @pytest.mark.parametrize("system", spec_probes.SYSTEMS)
@@ -119,6 +125,7 @@ PROGRAMS = [
         "tests",
     ),  # an app with sio.attach(app)
     ("systems:tuned", "bench"),  # the benchmark's tuned server (production/tuned.py)
+    ("systems:fast_path", "bench"),  # the same on the fast path (bench/fast_socket.py)
 ]
 
 

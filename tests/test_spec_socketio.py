@@ -1,5 +1,6 @@
 """The Socket.IO v5 specification, probed on plain python-socketio, the course's server
-and Node's socket.io (see ``test_spec_engineio.py`` for how the table is read).
+(on python-engineio's loop and on the benchmark's fast path) and Node's socket.io (see
+``test_spec_engineio.py`` for how the table is read).
 
 Invalid packets end their session at once; a refused namespace hears an object with a
 message. Then the reaches into python-socketio that the guard depends on.
@@ -29,6 +30,7 @@ def test_socketio_requirement(spec_servers, requirement, system):
 
 
 @pytest.mark.parametrize("system, message", [("plain", ""), ("course", "Unable to connect"),
+                                             ("fastpath", "Unable to connect"),
                                              ("node", "Invalid namespace")])  # fmt: skip
 def test_the_official_client_reads_the_refusal(spec_servers, system, message):
     refused = jsclient.connect(spec_servers[system].url, "/nope")

@@ -39,6 +39,8 @@ SYSTEMS = {  # name: the command that serves it
     "python-socketio, default": [*PYTHON_SERVE, "systems:plain", "--port", "0"],
     "python-socketio, course": [sys.executable, str(BENCH / "serve_uvloop.py"),
                                 "systems:tuned", "--port", "0"],
+    "course + fast path": [sys.executable, str(BENCH / "serve_uvloop.py"),
+                           "systems:fast_path", "--port", "0"],
     "Node socket.io": ["node", str(BENCH / "node_server.mjs")],
     "raw WebSocket (aiohttp)": [*PYTHON_SERVE, "systems:raw_ws", "--port", "0"],
 }  # fmt: skip

@@ -81,11 +81,13 @@ class FanOutManager(socketio.AsyncManager):
                     await self.server._send_eio_packet(eio_sid, frame)
 
 
-def tuned_server(**options):
-    """A python-socketio ``AsyncServer`` with the tuned settings; ``options`` add to them."""
-    return socketio.AsyncServer(async_mode="aiohttp", json=OrjsonText,
-                                client_manager=FanOutManager(), async_handlers=False,
-                                **options)  # fmt: skip
+def tuned_server(server_class=socketio.AsyncServer, **options):
+    """A python-socketio ``AsyncServer`` with the tuned settings; ``options`` add to them.
+
+    ``server_class`` is the benchmark's hook for a subclass (``bench/fast_socket.py``).
+    """
+    return server_class(async_mode="aiohttp", json=OrjsonText, client_manager=FanOutManager(),
+                        async_handlers=False, **options)  # fmt: skip
 
 
 def tuned_app(sio):

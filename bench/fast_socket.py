@@ -1,0 +1,194 @@
+"""A fast path for python-engineio's WebSocket loop: a prototype of a change to propose upstream.
+
+Not a lesson, and not in the course's servers: only the benchmark's "course + fast path"
+server (``systems.py``), notebook 08 (section 7) and ``docs/upstream.md`` use it.
+
+python-engineio serves a WebSocket with two tasks per connection
+(``AsyncSocket._websocket_handler``), and each frame pays for hops between them:
+
+- the reader wraps the wait for every frame in a task of its own, inside
+  ``wait_for(..., ping_interval + ping_timeout)``: a task and a timer per frame received;
+- every frame sent goes through the session's queue to the writer task, which waits
+  for it with ``wait_for(queue.get(), ...)``: a wake-up and a timer per frame sent.
+
+``FastAsyncSocket`` does the same work with fewer of them:
+
+- the reader awaits the next frame itself, and a ``Deadline`` (one timer per connection)
+  ends it after the same ``ping_interval + ping_timeout`` of waiting: a frame only
+  writes down when the next wait began;
+- a frame sent by the connection's own task (an acknowledgement from a handler run
+  inline, ``async_handlers=False``) is written at once when nothing is queued ahead of
+  it: it cannot overtake anything, and waiting for a slow client then only holds up
+  that client's own reading;
+- everything else (pings, broadcasts from other tasks, CLOSE) goes through the queue
+  as before, to a writer that waits on it with no timer. ``None`` still ends it.
+
+The protocol does not change: the same packets, in the same order, the same upgrade
+handshake, the same ping rules (the server's service task and the check on every send
+are untouched). ``tests/test_fast_socket.py`` and the spec probes check it.
+"""
+
+import asyncio
+
+import engineio
+import socketio
+from aiohttp import WSMsgType
+from engineio import exceptions, packet
+from engineio.async_socket import AsyncSocket
+
+
+class Deadline:
+    """One timer per connection: ``expire`` runs once a wait for a frame lasts ``window`` s.
+
+    ``waiting_since`` is when the reader began to wait (``None`` while it handles a
+    frame: like upstream's ``wait_for``, the deadline bounds the wait, never a handler).
+    The timer only re-arms itself when it fires early, so a busy connection costs one
+    timer per ``window``, not one per frame.
+    """
+
+    def __init__(self, window, expire):
+        self.loop = asyncio.get_running_loop()
+        self.window, self.expire = window, expire
+        self.waiting_since = self.loop.time()
+        self.timer = self.loop.call_at(self.waiting_since + window, self.check)
+
+    def check(self):
+        now = self.loop.time()
+        due = (now if self.waiting_since is None else self.waiting_since) + self.window
+        if now < due:
+            self.timer = self.loop.call_at(due, self.check)
+        else:
+            self.expire()
+
+    def cancel(self):
+        self.timer.cancel()
+
+
+class FastAsyncSocket(AsyncSocket):
+    """python-engineio's session, on the WebSocket loop of the module's docstring (aiohttp)."""
+
+    _ws = _reader = None  # the aiohttp WebSocket, and the task reading it, while it runs
+    _writing = False  # True while the writer task sends what it took from the queue
+
+    async def send(self, pkt):
+        """Write at once when it is safe (see the module's docstring), else queue it."""
+        if (self._reader is not asyncio.current_task() or self._writing
+                or not self.queue.empty()):  # fmt: skip
+            return await super().send(pkt)
+        if await self.check_ping_timeout():
+            await self._write(self._ws, pkt)
+            self.server.logger.info("%s: Sending packet %s (at once)", self.sid,
+                                    packet.packet_names[pkt.packet_type])  # fmt: skip
+
+    @staticmethod
+    async def _write(ws, pkt):
+        encoded = pkt.encode()
+        await (ws.send_bytes if isinstance(encoded, bytes) else ws.send_str)(encoded)
+
+    async def _next_frame(self, ws):
+        """The next text or binary frame's data; None once the WebSocket ends."""
+        message = await ws.receive()
+        if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            return None
+        if len(message.data) > self.server.max_http_buffer_size:
+            raise ValueError("packet is too large")
+        return message.data
+
+    async def _websocket_handler(self, driver):
+        ws = driver._sock  # the aiohttp WebSocketResponse the driver prepared
+        if self.connected and not await self._finish_upgrade(ws):
+            return
+        self.connected = self.upgraded = True
+        window = self.server.ping_interval + self.server.ping_timeout
+        writer = asyncio.ensure_future(self._write_queued(ws))
+        self._ws, self._reader = ws, asyncio.current_task()
+        limit = asyncio.timeout(None)  # ends the loop below once the deadline passes
+        deadline = Deadline(window, lambda: limit.reschedule(0))  # 0: at once
+        try:
+            async with limit:
+                while (frame := await self._next_frame(ws)) is not None:
+                    deadline.waiting_since = None
+                    if not await self._receive_frame(frame):
+                        break
+                    deadline.waiting_since = deadline.loop.time()
+        except Exception:  # the deadline, a broken WebSocket or frame: the connection ends
+            pass
+        finally:
+            deadline.cancel()
+            self._ws = self._reader = None
+            await self.queue.put(None)  # ends the writer, after what is queued
+            await writer
+            await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+    async def _receive_frame(self, frame):
+        """Hand one frame to ``receive``, as upstream does; False ends the loop.
+
+        A frame that is not an Engine.IO packet raises, and ends the connection.
+        """
+        pkt = packet.Packet(encoded_packet=frame)
+        try:
+            await self.receive(pkt)
+        except exceptions.UnknownPacketError:
+            pass
+        except exceptions.SocketIsClosedError:
+            return False
+        except Exception:
+            self.server.logger.exception("Unknown receive error")
+        return True
+
+    async def _write_queued(self, ws):
+        """Send what other tasks queued, in order, until ``None``; then close."""
+        while (pkt := await self.queue.get()) is not None:
+            self._writing = True
+            try:
+                await self._write(ws, pkt)
+            except Exception:
+                break
+            finally:
+                self._writing = False
+                self.queue.task_done()
+        await ws.close()
+
+    async def _finish_upgrade(self, ws):
+        """The upgrade from polling: ``2probe``, ``3probe``, then ``5``, as upstream checks it."""
+        self.upgrading = True  # polls get NOOP meanwhile
+        try:
+            probe = packet.Packet(encoded_packet=await self._next_frame(ws))
+            if (probe.packet_type, probe.data) != (packet.PING, "probe"):
+                return False
+            await ws.send_str(packet.Packet(packet.PONG, data="probe").encode())
+            await self.queue.put(packet.Packet(packet.NOOP))  # ends the poll under way
+            upgrade = packet.Packet(encoded_packet=await self._next_frame(ws))
+            return upgrade.packet_type == packet.UPGRADE
+        except (OSError, ValueError, TypeError):  # TypeError: no frame, the WebSocket ended
+            return False
+        finally:
+            self.upgrading = False
+
+
+class FastPathEngineIO(engineio.AsyncServer):
+    """python-engineio's server, whose sessions are ``FastAsyncSocket``.
+
+    ``_handle_connect`` builds each session as ``AsyncSocket(self, sid)``, with no setting
+    for the class. ``_upgrades`` is the first method it calls once the new session is in
+    ``self.sockets``, before any transport runs, so the prototype changes the session's
+    class there (upstream, a ``socket_class`` attribute would do: docs/upstream.md).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.async_mode != "aiohttp":
+            raise ValueError(f"the fast path is for aiohttp, not {self.async_mode}")
+
+    def _upgrades(self, sid, transport):
+        session = self.sockets[sid]
+        if type(session) is AsyncSocket:
+            session.__class__ = FastAsyncSocket
+        return super()._upgrades(sid, transport)
+
+
+class FastPathServer(socketio.AsyncServer):
+    """python-socketio's ``AsyncServer`` on ``FastPathEngineIO``; every option as usual."""
+
+    def _engineio_server_class(self):
+        return FastPathEngineIO
