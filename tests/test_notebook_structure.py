@@ -42,3 +42,10 @@ def test_it_ends_with_checked_exercises_and_a_summary_linking_the_glossary(path)
         f"{path.name} imports no exercise checker"
     )
     assert re.search(r"\bq\d\.check\(", code), f"{path.name} checks no exercise"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_notebook_edits_sys_path(path):
+    """A notebook imports the course's code as a learner's own code would, from its folder."""
+    code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert not any(re.search(r"sys\.path\.(insert|append)", source) for source in code)

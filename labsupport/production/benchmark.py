@@ -22,6 +22,7 @@ How it measures, so that the numbers mean something:
 """
 
 import ctypes
+import importlib.util
 import json
 import os
 import statistics
@@ -71,6 +72,18 @@ def rss_kb(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise ValueError("no VmRSS")
+
+
+def bench_module(name):
+    """``bench/NAME.py`` imported as a module, without putting ``bench/`` on ``sys.path``.
+
+    ``bench/`` holds programs, not a package; notebook 08 reads the fast path's source
+    this way, so that the kernel's imports stay what they were.
+    """
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def start(name):
