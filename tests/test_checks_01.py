@@ -10,7 +10,7 @@ import struct
 import pytest
 from solutions import solution_answer
 
-from labsupport import framing, packets
+from labsupport import framing, ip_packets
 from labsupport.checks import ____, verdict
 from labsupport.exercises import ex01
 
@@ -77,7 +77,7 @@ def little_endian(data):
         (pads_at_the_front, "incorrect", "not at the front"),
         (no_padding, "incorrect", "raised error"),
         (good_checksum, "correct", "odd lengths included"),
-        (packets.checksum16, "correct", "matches"),
+        (ip_packets.checksum16, "correct", "matches"),
     ],
 )
 def test_q2_checksum(answer, outcome, diagnosis):
@@ -98,7 +98,7 @@ def test_q2_no_padding_names_the_odd_length():
 
 def test_q2_every_case_agrees_with_the_module():
     for case in ex01.Checksum.cases:
-        assert packets.checksum16(*case.args) == case.expected, case
+        assert ip_packets.checksum16(*case.args) == case.expected, case
 
 
 def unframe_drops_rest(buffer):
