@@ -321,6 +321,12 @@ EXPECTED = {  # requirement: (probe, plain python-socketio, course, course + fas
         (lambda url: invalid_packet(url, "42{}"), "open", *["closed"] * 3),
     "invalid packet `42abc[`":
         (lambda url: invalid_packet(url, "42abc["), "open", *["closed"] * 3),
+    "Engine.IO packet of unknown type `9`":
+        (lambda url: invalid_packet(url, "9"), "open", *["closed"] * 3),
+    "Engine.IO PING `2` from the client":
+        (lambda url: invalid_packet(url, "2"), "open", *["closed"] * 3),
+    "Engine.IO NOOP `6` from the client (ignored)":
+        (lambda url: invalid_packet(url, "6"), *["open"] * 4),
     "invalid packet `42{}` over polling":
         (lambda url: invalid_packet(url, "42{}", "polling"), "open", *["closed"] * 3),
     f"no CONNECT within {TIMEOUT:g} s":

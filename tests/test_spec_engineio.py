@@ -13,6 +13,7 @@ Then the reaches into python-engineio that the guard depends on, one test each.
 import inspect
 import sys
 
+import engineio
 import pytest
 import socketio
 import spec_probes
@@ -101,6 +102,13 @@ def test_reach_a_session_closes_without_waiting_and_none_ends_its_transport():
     assert "if self.upgrading or self.upgraded:" in inspect.getsource(
         async_socket.AsyncSocket.handle_get_request
     )
+
+
+def test_reach_every_websocket_frame_goes_through_the_sessions_receive():
+    handler = inspect.getsource(async_socket.AsyncSocket._websocket_handler)
+    assert "await self.receive(pkt)" in handler  # an instance's own receive is called
+    assert "self.sockets[sid] = s" in inspect.getsource(engineio.AsyncServer._handle_connect)
+    assert engineio.packet.packet_names[engineio.packet.PING] == "PING"
 
 
 def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():

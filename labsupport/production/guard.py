@@ -14,6 +14,8 @@ Every packet of a polling POST is taken, up     the POST is handed on in slices 
 to ``maxPayload`` bytes; beyond: 413 (the        at most 16 packets (python-engineio's
 client closes on it)                             limit, which it answers with 200)
 A packet that is not Engine.IO: 400, closed     each packet is decoded before
+Over a WebSocket, a packet of a type Engine.IO  the session's ``receive`` checks the
+lacks (``9``) or a PING from the client: closed  type first (``known_packets_only``)
 A Socket.IO packet that is invalid: closed      a strict packet class (``StrictPacket``)
 A second GET (or POST) while one is under way:  the requests under way are counted
 400, and the session closed
@@ -27,7 +29,8 @@ CONNECT_ERROR carries ``{"message": ...}``      ``StrictPacket.encode``
 Where it reaches into python-engineio / python-socketio (the ``test_reach_*`` tests of
 both spec test files fail loudly if an upgrade moves one): ``sio.packet_class``;
 ``sio.eio.handlers``; ``sio.eio.sockets`` and a session's ``close(wait=False)``,
-``queue`` (``None`` ends its transport), ``upgraded``, ``upgrading``;
+``queue`` (``None`` ends its transport), ``upgraded``, ``upgrading``, ``receive`` (each
+frame of its WebSocket goes through it);
 ``engineio.payload.Payload.max_decode_packets``; the aiohttp driver reading a POST body
 with ``request.content.read``; the route handler being the Engine.IO server's bound
 ``handle_request``.
@@ -40,7 +43,9 @@ import time
 import engineio
 import socketio
 from aiohttp import web
+from engineio.packet import PING as EIO_PING
 from engineio.packet import Packet as EioPacket
+from engineio.packet import packet_names as EIO_TYPES
 from engineio.payload import Payload
 from socketio import packet
 
@@ -122,12 +127,29 @@ class Guard:
         sio.eio.on("message", self.on_message)
 
     async def on_session(self, eio_sid, environ, *args):
+        if (session := self.eio.sockets.get(eio_sid)) is not None:
+            self.known_packets_only(eio_sid, session)
         result = await self.opened(eio_sid, environ, *args)
         self.new_sessions[eio_sid] = time.monotonic()
         loop = asyncio.get_running_loop()  # a re-served server runs on a new loop
         if self.sweeper is None or self.sweeper.done() or self.sweeper.get_loop() is not loop:
             self.sweeper = loop.create_task(self.sweep())
         return result
+
+    def known_packets_only(self, eio_sid, session):
+        """Close a session whose WebSocket sends a packet type Engine.IO v4 lacks, or a PING.
+
+        python-engineio logs "Unknown receive error" and keeps reading; Node closes. (A
+        polling POST is checked packet by packet in ``post``.)"""
+        receive = session.receive
+
+        async def receive_known(pkt):
+            kind = pkt.packet_type
+            if kind == EIO_PING or not 0 <= kind < len(EIO_TYPES):  # the server pings, in v4
+                return await close_now(self.eio, eio_sid, f"Engine.IO packet type {kind}")
+            return await receive(pkt)
+
+        session.receive = receive_known
 
     async def on_message(self, eio_sid, data):
         try:
