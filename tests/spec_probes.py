@@ -18,7 +18,6 @@ and prints it. Timeouts are ``TIMEOUT`` seconds (``SPEC_TIMEOUT``, default 1).
 
 import collections
 import functools
-import importlib.util
 import json
 import os
 import socket
@@ -31,7 +30,7 @@ import socketio
 import websocket
 
 from labsupport import jsclient, processes, registry, servers
-from labsupport.production import guard
+from labsupport.production import benchmark, guard
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = float(os.environ.get("SPEC_TIMEOUT", 1))  # CONNECT and upgrade timeouts, seconds
@@ -42,11 +41,8 @@ SYSTEMS = ["plain", "course", "fastpath", "node"]
 
 @functools.cache
 def fast_socket():
-    """The module ``bench/fast_socket.py`` (``bench/`` is not a package)."""
-    spec = importlib.util.spec_from_file_location("fast_socket", ROOT / "bench" / "fast_socket.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The module ``bench/fast_socket.py``, loaded once (``bench/`` is not a package)."""
+    return benchmark.bench_module("fast_socket")
 
 
 def spec_server(server_class=socketio.AsyncServer, **options):
