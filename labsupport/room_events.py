@@ -35,7 +35,6 @@ import json
 import socketio
 
 from . import jsclient, processes
-from .paths import ROOT
 
 EVENTS = ("create-room", "delete-room", "join-room", "leave-room")
 
@@ -125,7 +124,7 @@ def start_node(name="node-rooms"):
     """socket.io's own server for Node, with the rooms server's ``join`` and ``leave``, its
     adapter's room events printed one line each (``js/room_events_server.mjs``): the
     reference the events above are held to. A process: ``.stop()`` ends it."""
-    script = ROOT / "labsupport" / "js" / "room_events_server.mjs"
+    script = jsclient.SCRIPTS / "room_events_server.mjs"
     return processes.start_process(name, [jsclient.node(), str(script)])
 
 
