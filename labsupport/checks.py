@@ -20,9 +20,11 @@ never comes) gets a time-limit verdict saying where it was and what it probably 
 and an error inside the checker is told as a verdict too, never as a traceback.
 """
 
+import contextlib
 import ctypes
 import inspect
 import json
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -83,7 +85,10 @@ class Choice(Problem):
 
     def verify(self, answer):
         self.expect_attempted(answer)
-        answer = str(answer).strip().lower()
+        if not isinstance(answer, str):
+            raise Incorrect(f"you gave {answer!r}, a {type(answer).__name__}: give one letter "
+                            "as text, in quotes, like 'a'.")  # fmt: skip
+        answer = answer.strip().lower()
         if answer in self.reasons:
             raise Incorrect(f"not {answer!r}: {self.reasons[answer]}")
         if answer != self.answer:
@@ -117,6 +122,14 @@ def sendable(value):
     except (TypeError, ValueError):
         slip = describe(value) or f"a {type(value).__name__}, which JSON cannot carry."
         raise Incorrect(f"it returned {value!r:.80}: {slip}") from None
+
+
+def expect_value(call, value):
+    """Raise ``Incorrect`` if ``value`` (what ``call`` returned) is a coroutine, a method or
+    a function: the slips behind most answers of the wrong kind."""
+    if slip := describe(returned(value)):
+        raise Incorrect(f"{call} returned {slip}")
+    return value
 
 
 _last = threading.local()
@@ -216,9 +229,56 @@ def _stop_learner_code(worker):
     return where
 
 
+# What the check's servers and clients log: the learner's handler errors, a sync
+# RedisManager's "retrying" lines. Held back while a check runs, and told in the verdict.
+QUIET = ("engineio.server", "socketio.server", "engineio.client", "socketio.client", "asyncio")
+
+
+class _Held(logging.Filter):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def filter(self, record):
+        if record.levelno >= logging.WARNING:
+            self.records.append(record)
+        return False
+
+    def told(self):
+        """The first record, as words for the verdict ("" if none)."""
+        if not self.records:
+            return ""
+        record = self.records[0]
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            frames = [(tb.tb_frame, tb.tb_lineno) for tb in _tracebacks(error.__traceback__)]
+            return f" Meanwhile, on the server, your code raised {error!r:.150}.{_where(frames)}"
+        return f" Meanwhile the server logged: {record.getMessage():.150}"
+
+
+@contextlib.contextmanager
+def _holding_logs():
+    held = _Held()
+    loggers = [logging.getLogger(name) for name in QUIET]
+    for logger in loggers:
+        logger.addFilter(held)
+    try:
+        yield held
+    finally:
+        for logger in loggers:
+            logger.removeFilter(held)
+
+
 def judge(problem, answer, limit=None):
     """Ask ``problem`` about ``answer``, within ``limit`` (default ``TIME_LIMIT``) seconds."""
-    limit = TIME_LIMIT if limit is None else limit
+    with _holding_logs() as held:
+        judged = _judge(problem, answer, TIME_LIMIT if limit is None else limit)
+    if judged.outcome == "incorrect" and (told := held.told()) and told not in judged.text:
+        judged = judged._replace(text=judged.text + told)
+    return judged
+
+
+def _judge(problem, answer, limit):
     result = []
 
     def work():

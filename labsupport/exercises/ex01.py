@@ -7,7 +7,7 @@ the expected answer, the likely slip when it fails), checked in order by
 
 from typing import NamedTuple
 
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import Exercise, Incorrect, Problem, describe, returned
 
 
 class Case(NamedTuple):
@@ -32,7 +32,9 @@ def check_cases(problem, function, cases, show=repr, name=None):
             got = function(*case.args)
         except Exception as error:
             raise Incorrect(f"{name}({shown}) raised {error!r}. {case.slip}") from error
-        problem.expect_attempted(got)
+        problem.expect_attempted(returned(got))
+        if slip := describe(got):
+            raise Incorrect(f"{name}({shown}) returned {slip}")
         if got != case.expected:
             why = case.known.get(got, case.slip) if _hashable(got) else case.slip
             raise Incorrect(

@@ -8,7 +8,7 @@ import socketio
 
 from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, call_handler
 from ..servers import stop
-from ._support import drain, server_with, untouched
+from ._support import drain, installed, server_with, untouched
 
 
 class Average(Problem):
@@ -143,7 +143,7 @@ skip_sid leaves out the one connection that sent it.
 
     @staticmethod
     def _install(sio, register):
-        register(sio)
+        installed(register, sio)
         sio.on("sync", lambda sid: True)
 
 

@@ -2,9 +2,9 @@
 
 import socketio
 
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value
 from ..servers import stop
-from ._support import drain, server_with, untouched
+from ._support import drain, installed, server_with, untouched
 
 
 class StoreRooms(Problem):
@@ -41,7 +41,7 @@ connection.
         self.expect_attempted(register)
 
         def install(sio):
-            register(sio)
+            installed(register, sio)
             sio.on("sync", lambda sid: True)
 
         server = server_with("q1-check", install, async_handlers=False)
@@ -85,6 +85,7 @@ class CountRooms(Problem):
     cases = [
         ([], (0, 0)),
         ([("create-room", "a"), ("join-room", "a", "s1")], (1, 1)),
+        ([("create-room", "a"), ("create-room", "b")], (2, 2)),
         (
             [("create-room", "x"), ("create-room", "y"), ("create-room", "z"),
              ("delete-room", "x"), ("delete-room", "y"), ("delete-room", "z")],
@@ -125,6 +126,7 @@ exists from its create-room to its delete-room.
             except Exception as error:
                 raise Incorrect(f"count_rooms({events!r:.60}) raised {error!r}") from error
             self.expect_attempted(got)
+            expect_value(f"count_rooms({events!r:.60})", got)
             got = tuple(got) if isinstance(got, list) else got
             if not (isinstance(got, tuple) and len(got) == 2 and all(type(n) is int for n in got)):
                 raise Incorrect(f"count_rooms should return two numbers, (now, peak), like "
@@ -138,12 +140,23 @@ exists from its create-room to its delete-room.
     def slip(events, got):
         """Name the likely mistake behind a wrong ``(now, peak)``."""
         kinds = [event[0] for event in events]
+        if len(got) == 2 and got[0] == CountRooms.replay(events)[0] and got[1] < got[0]:
+            return ("The peak is behind the count it should include: update it after the "
+                    "count changes, not before.")  # fmt: skip
         joined = {event[1] for event in events if event[0] == "join-room"}
         if got in {(len(joined), len(joined)), (kinds.count("join-room"),) * 2}:
             return "Do you count joins as rooms? A room exists from create-room on."
         if got[0] == kinds.count("create-room") and "delete-room" in kinds:
             return "Does delete-room take its room away? It should."
         return "Only create-room and delete-room change how many rooms exist."
+
+    @staticmethod
+    def replay(events):
+        now = peak = 0
+        for event, *_ in events:
+            now += {"create-room": 1, "delete-room": -1}.get(event, 0)
+            peak = max(peak, now)
+        return now, peak
 
 
 q1 = Exercise(StoreRooms())

@@ -17,7 +17,7 @@ from ..ackqueue import MemoryQueue
 from ..caps import NAMESPACE, CapsHub, order_key
 from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
 from ..servers import serve_socketio, stop
-from ._support import drain, expect_written, server_with
+from ._support import drain, expect_written, installed, server_with
 
 AWAITED = {"emit", "enter_room", "leave_room", "publish", "call", "save_session", "get_session"}
 NAMESPACED = {"on", "emit", "enter_room", "leave_room"}
@@ -40,7 +40,7 @@ def play(name, install, people, sender, event):
     """Serve ``install``; connect ``people``; ``sender`` emits ``event``; what each got."""
 
     def with_sync(sio):
-        install(sio)
+        installed(install, sio)
         sio.on("sync", lambda sid: True, namespace=NAMESPACE)  # answered after the event
 
     server = server_with(name, with_sync, async_handlers=False)
