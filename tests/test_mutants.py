@@ -293,9 +293,9 @@ VARIANTS = {  # exercise -> other data for its own checker (servers: the extra i
     "ex00.q1": [{"sent": ("Mixed Case, ünï 42",)}],
     "ex03.q2": [{"sent": "Psst"}],
     "ex04.q1": [{"orders": [{"store": "acme", "orderId": "o-9"}]}],
-    "ex07.q1": [{"order": {"store": "acme", "orderId": "3"}}],
-    "ex07.q2": [{"order": {"store": "acme", "orderId": "3"}, "stores": ("acme", "1-206-flowers")}],
-    "ex07.q3": [{"order": {"store": "acme", "orderId": "3"}}],
+    "ex07.q1": [{"orders": ({"store": "acme", "orderId": "3"},)}],
+    "ex07.q2": [{"orders": ({"store": "acme", "orderId": "3"}, {"store": "b", "orderId": "4"})}],
+    "ex07.q3": [{"orders": ({"store": "acme", "orderId": "3"},)}],
     "ex06.q1": [{"order": {"store": "acme", "orderId": 9}, "stores": ("acme", "1-206-flowers")}],
     "ex06.q2": [{"count": 5}],
 }

@@ -35,7 +35,7 @@ The store's room is the address of everyone who should hear about its orders. Th
 driver needs no room: it only sends. Returning nothing from `connect` accepts the
 connection.
 """
-    order = {"store": "1-206-flowers", "orderId": "o-17"}
+    orders = ({"store": "1-206-flowers", "orderId": "o-17"}, {"store": "acme", "orderId": "o-18"})
 
     def verify(self, register):
         self.expect_attempted(register)
@@ -50,7 +50,8 @@ connection.
         try:
             for name, auth in people.items():
                 self._connect(connected[name], server.url, name, auth)
-            connected["driver"].emit("delivered", self.order)
+            for order in self.orders:
+                connected["driver"].emit("delivered", order)
             connected["driver"].call("sync", timeout=5)  # handled in order: delivered is done
             got = {name: drain(client) for name, client in connected.items()}
         finally:
@@ -68,14 +69,31 @@ connection.
                             "Does `connect` accept everyone?") from error  # fmt: skip
 
     def _judge(self, got, register):
-        expected = {"flowers": [["delivered", self.order]], "acme": [], "driver": []}
+        stores = {"1-206-flowers": "flowers", "acme": "acme"}
+        expected = {"flowers": [], "acme": [], "driver": []}
+        for order in self.orders:
+            expected[stores[order["store"]]].append(["delivered", order])
         if got == {name: [] for name in expected} and untouched(register):
             raise NotAttempted(UNTOUCHED)
         if got != expected:
-            raise Incorrect(
-                f"a driver sent delivered {self.order}; expected {expected}, got {got}."
-            )
-        return "only the flowers vendor heard about its order."
+            sent = ", then ".join(map(repr, self.orders))
+            raise Incorrect(f"a driver sent delivered {sent}; expected {expected}, got {got}. "
+                            f"{self._slip(got, expected)}")  # fmt: skip
+        return "each vendor heard about its own orders, and only those."
+
+    @staticmethod
+    def _slip(got, expected):
+        """The likely cause of a wrong delivery, from who heard what."""
+        if not any(got.values()):
+            return ("Nobody heard anything: is each store's connection put in its room "
+                    "(`await sio.enter_room`), and the emit awaited?")  # fmt: skip
+        if got["driver"]:
+            return "The driver heard it: send to the store's room only (`to=`)."
+        for name, events in got.items():
+            if len(events) > len(expected[name]):
+                return (f"{name} heard an order of another store: take the room from the "
+                        "order (`to=order['store']`), not a fixed name.")  # fmt: skip
+        return "Is each vendor in the room named by its `auth['store']`?"
 
 
 class CountRooms(Problem):
