@@ -90,7 +90,7 @@ class Choice(Problem):
                             "as text, in quotes, like 'a'.")  # fmt: skip
         answer = answer.strip().lower()
         if answer in self.reasons:
-            raise Incorrect(f"not {answer!r}: {self.reasons[answer]}")
+            raise Incorrect(f"you said {answer!r}, but {self.reasons[answer]}")
         if answer != self.answer:
             letters = sorted([*self.reasons, self.answer])
             raise Incorrect(f"answer with one letter: {', '.join(map(repr, letters))}.")
@@ -130,6 +130,12 @@ def expect_value(call, value):
     if slip := describe(returned(value)):
         raise Incorrect(f"{call} returned {slip}")
     return value
+
+
+def raised(call, error):
+    """``call`` raised ``error``: the words for it, with where in the learner's code."""
+    frames = [(tb.tb_frame, tb.tb_lineno) for tb in _tracebacks(error.__traceback__)]
+    return f"{call} raised {error!r:.200}.{_where(frames)}"
 
 
 _last = threading.local()
@@ -310,9 +316,10 @@ def _judge(problem, answer, limit):
     worker.join(5)  # its finally blocks stop the check's servers
     last = result[-1] if result else ____
     slip = describe(last) if last is not ____ else ""
-    text = (f"the check did not finish within {limit:g} s.{where}"
-            + (f" Your code returned {slip}" if slip else
-               " Does your code wait for something that never comes, or loop forever?"))  # fmt: skip
+    hang = " Does your code wait for something that never comes, or loop forever?"
+    text = f"the check did not finish within {limit:g} s.{where}" + (
+        f" Your code returned {slip}" if slip else hang
+    )
     return Judged("incorrect", text, "time limit")
 
 

@@ -277,8 +277,38 @@ class Twin(Operator):
         return node
 
 
+class WrongValue(Operator):
+    """In a constant answer (``q3.check({...})``): an element left out, or a value swapped."""
+
+    name = "wrong value"
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "check"):
+            return node
+        for arg in node.args:
+            if isinstance(arg, ast.Set | ast.List | ast.Tuple):
+                for i in range(len(arg.elts)):
+                    if self.here(arg):
+                        del arg.elts[i]
+                        return node
+            if isinstance(arg, ast.Dict):
+                texts = [v.value for v in arg.values if isinstance(v, ast.Constant)]
+                for i, value in enumerate(arg.values):
+                    for other in dict.fromkeys(texts):
+                        if isinstance(value, ast.Constant) and other != value.value:
+                            if self.here(arg):
+                                arg.values[i] = ast.Constant(other)
+                                return node
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                        if self.here(arg):  # the same word in lower case
+                            arg.values[i] = ast.Constant(value.value.lower())
+                            return node
+        return node
+
+
 OPERATORS = [DropAwait, OffByOne, SwapStatements, SwapOperands, WrongType, BoundMethod,
-             RemoveMask, ParameterToLiteral, ReturnInLoop, Twin]  # fmt: skip
+             RemoveMask, ParameterToLiteral, ReturnInLoop, Twin, WrongValue]  # fmt: skip
 
 
 def mutants(source, seen=None):
@@ -322,7 +352,7 @@ def _changed_line(before, after):
     for line in new:
         if line not in old:
             return line.strip()
-    for i, (a, b) in enumerate(zip(old, new)):
+    for i, (a, b) in enumerate(zip(old, new, strict=False)):
         if a != b:  # the same lines in another order
             return f"{b.strip()} / then {new[i + 1].strip() if i + 1 < len(new) else ''}"
     return "?"

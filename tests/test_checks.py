@@ -33,7 +33,7 @@ async def shout_crashes(sid, text):
         (shout_not_async, "incorrect", "async def"),
         (shout_unchanged, "incorrect", "unchanged"),
         (shout_crashes, "incorrect", "ValueError"),
-        (shout_right, "correct", "'READY? GO!'"),
+        (shout_right, "correct", "'KEEP IT DOWN'"),
     ],
 )
 def test_q1_shout(answer, outcome, words):

@@ -37,8 +37,11 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
         self.expect_attempted(local)
         for text, got in zip(self.sent, self._call_over_socketio(handler), strict=True):
             if got != text.upper():
-                slip = "Did you return the text unchanged?" if got == text else (
-                    "Is the answer computed from `text`, the argument the client sent?")
+                slip = (
+                    "Did you return the text unchanged?"
+                    if got == text
+                    else ("Is the answer computed from `text`, the argument the client sent?")
+                )
                 raise Incorrect(f"we emitted 'shout' with {text!r}, expected the ack "
                                 f"{text.upper()!r} and got {got!r}. {slip}")  # fmt: skip
         return f"the client sent {self.sent[0]!r} and got back {got!r} over a real connection."

@@ -236,6 +236,14 @@ class PickProtocol(Problem):
         "file download": "every byte must arrive, in order",
         "chat message": "a missing or reordered message changes the conversation",
     }
+    questions = {  # what to weigh, without the answer
+        "live video call": "if a frame is lost, is it still worth showing once a resend "
+        "brings it, a moment late? Which protocol waits for that resend?",
+        "file download": "what happens to the file if one byte is lost or two pieces swap? "
+        "Which protocol makes sure that never happens?",
+        "chat message": "what does the reader see if a message is missing, or two arrive "
+        "the wrong way round? Which protocol rules that out?",
+    }
     hints = (
         "Section 3 (UDP keeps message boundaries, and promises nothing else): UDP may lose "
         "or reorder, and the retransmitting sender pays for reliability in time.",
@@ -256,7 +264,8 @@ adds delay. A file and a chat both need every byte in order, which TCP provides.
         for use, protocol in self.expected.items():
             self.expect_attempted(answer[use])
             if str(answer[use]).upper() != protocol:
-                raise Incorrect(f"for a {use}, {protocol} fits better: {self.reasons[use]}.")
+                raise Incorrect(f"you said {answer[use]!r} for a {use}. Ask: "
+                                f"{self.questions[use]}")  # fmt: skip
         return "; ".join(f"{use}: {why}" for use, why in self.reasons.items()) + "."
 
 

@@ -113,7 +113,14 @@ answer); the rest is the JSON array [event name, payload].
     def verify(self, answer):
         self.expect_attempted(answer)
         if not isinstance(answer, tuple) or len(answer) != 4:
-            raise Incorrect("give a tuple of four: (type name, namespace, ack id, data).")
+            size = (
+                f"a tuple of {len(answer)}"
+                if isinstance(answer, tuple)
+                else (f"a {type(answer).__name__}")
+            )
+            raise Incorrect(f"you gave {answer!r:.80}, {size}; expected a tuple of four: "
+                            "(type name, namespace, ack id, data). Each part of the packet "
+                            "has its place, even the namespace.")  # fmt: skip
         self.expect_attempted(*answer)
         decoded = socketio_packets.decode_socketio(self.packet)
         expected = (decoded.type, decoded.namespace, decoded.ack_id, decoded.data)

@@ -10,7 +10,7 @@ import redis
 import socketio
 
 from .. import redis_server
-from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem
+from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem, expect_value, raised
 from ..servers import serve_socketio
 from ._support import drain, expect_written
 
@@ -68,8 +68,14 @@ Redis, and every server, B included, delivers it to its own members of that room
             first, second = (self._serve(make_server, url, name) for name in ("q1-a", "q1-b"))
         except NotAttempted:
             raise
+        except Incorrect:
+            raise
         except Exception as error:
-            raise Incorrect(f"make_server(redis_url) failed: {error!r}") from error
+            slip = ""
+            if "async_mode" in str(error):
+                slip = (" socketio.Server is the synchronous server, for threads: here the "
+                        "server runs on asyncio, so it is socketio.AsyncServer.")  # fmt: skip
+            raise Incorrect(raised(f"make_server({url!r})", error) + slip) from error
         flowers = self._client(second.url, "1-206-flowers")
         acme = self._client(second.url, "acme")
         driver = self._client(first.url, "drivers")
@@ -87,6 +93,20 @@ Redis, and every server, B included, delivers it to its own members of that room
     def _serve(self, make_server, url, name):
         sio = make_server(url)
         self.expect_attempted(sio)
+        expect_value(f"make_server({url!r})", sio)
+        if not isinstance(sio, socketio.AsyncServer):
+            raise Incorrect(f"make_server({url!r}) returned {sio!r:.80}, expected a "
+                            "socketio.AsyncServer: return the server you made.")  # fmt: skip
+        manager = sio.manager
+        if isinstance(manager, socketio.RedisManager):  # the synchronous twin
+            raise Incorrect(f"make_server({url!r}) gave its AsyncServer a socketio.RedisManager: "
+                            "that is the synchronous one, for a threaded socketio.Server, and "
+                            "it cannot listen on asyncio. An AsyncServer needs "
+                            "socketio.AsyncRedisManager.")  # fmt: skip
+        if isinstance(manager, socketio.AsyncRedisManager) and manager.redis_url != url:
+            raise Incorrect(f"we called make_server({url!r}); its AsyncRedisManager connects to "
+                            f"{manager.redis_url!r} instead. Use the URL make_server is "
+                            "given, its argument redis_url.")  # fmt: skip
         return serve_socketio(sio, name=name)
 
     def _client(self, url, store):
@@ -98,9 +118,11 @@ Redis, and every server, B included, delivers it to its own members of that room
         try:  # a server subscribes once a client has connected to it
             redis_server.wait_for_subscribers(url, "socketio", 2, timeout=3)
         except TimeoutError as error:  # name the symptom and the section, not the code
-            why = ("the servers never listened on Redis, so an emit on server A cannot reach "
-                   "a room on server B. Section 2 shows what each server is given so that "
-                   "they share their broadcasts.")  # fmt: skip
+            why = ("we connected a client to each of two servers from make_server(redis_url); "
+                   "expected both to subscribe to Redis, got no subscriber: the servers "
+                   "never listened on Redis, so an emit on server A cannot reach a room on "
+                   "server B. Section 2 shows what each server is given so that they share "
+                   "their broadcasts.")  # fmt: skip
             raise Incorrect(why) from error
 
     def _judge(self, got):
@@ -148,6 +170,7 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
         except Exception as error:
             raise Incorrect(f"recover(db, 'jobs', 'workers', 'alive') raised {error!r}") from error
         self.expect_attempted(got)
+        expect_value("recover(db, 'jobs', 'workers', 'alive')", got)
         owners = {c["name"]: c["pending"] for c in db.xpending("jobs", "workers")["consumers"]}
         if not got and owners == {"dead": 2}:
             raise Incorrect(self._nothing_claimed(db, owners))
