@@ -20,12 +20,14 @@ never comes) gets a time-limit verdict saying where it was and what it probably 
 and an error inside the checker is told as a verdict too, never as a traceback.
 """
 
+import ast
 import contextlib
 import ctypes
 import inspect
 import json
 import logging
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from typing import NamedTuple
@@ -61,6 +63,7 @@ class Problem:
     """
 
     title = "exercise"
+    when_slow = ""  # a likely cause, added to a time-limit verdict
     hints = ()
     solution = ""
     why = ""
@@ -130,6 +133,22 @@ def expect_value(call, value):
     if slip := describe(returned(value)):
         raise Incorrect(f"{call} returned {slip}")
     return value
+
+
+def why_none(function):
+    """Why ``function`` returned None, read from its source ("" if the source says nothing)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    loops = [node for node in ast.walk(tree) if isinstance(node, ast.For | ast.While)]
+    if any(isinstance(node, ast.Return) for loop in loops for node in ast.walk(loop)):
+        return ("Its `return` is inside the loop: with nothing to loop over it is never "
+                "reached (so the function gives None), and otherwise it ends the function "
+                "after the first round. Move the `return` after the loop.")  # fmt: skip
+    if not any(isinstance(node, ast.Return) and node.value for node in ast.walk(tree)):
+        return "It has no `return` with a value, so it gives None: return the result."
+    return ""
 
 
 def raised(call, error):
@@ -317,6 +336,8 @@ def _judge(problem, answer, limit):
     last = result[-1] if result else ____
     slip = describe(last) if last is not ____ else ""
     hang = " Does your code wait for something that never comes, or loop forever?"
+    if problem.when_slow:
+        hang = f"{hang} {problem.when_slow}"
     text = f"the check did not finish within {limit:g} s.{where}" + (
         f" Your code returned {slip}" if slip else hang
     )

@@ -66,7 +66,7 @@ def recover_everything(db, stream, group, me):
     "answer, outcome, words",
     [(lambda db, stream, group, me: ____, "not attempted", "____"),
      (recover_without_claiming, "incorrect", "belong to {'dead': 2}"),
-     (recover_everything, "incorrect", "two unacknowledged ids"),
+     (recover_everything, "incorrect", "expected the unacknowledged ids"),
      (recover_not_idle_long_enough, "incorrect", "min_idle_time milliseconds"),
      (recover_right, "correct", "now belong to 'alive'")],
 )  # fmt: skip

@@ -2,9 +2,10 @@
 
 import socketio
 
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value, why_none
 from ..servers import stop
 from ._support import drain, installed, server_with, untouched
+from .ex03 import unawaited_calls
 
 
 class StoreRooms(Problem):
@@ -77,8 +78,13 @@ connection.
             raise NotAttempted(UNTOUCHED)
         if got != expected:
             sent = ", then ".join(map(repr, self.orders))
+            slip = self._slip(got, expected)
+            if not any(got.values()) and (missing := unawaited_calls(register)):
+                slip = (f"`{missing[0]}` has no `await` in front (a missing await): "
+                        f"{missing[0].split('(')[0]} is a coroutine, and without `await` it "
+                        "never runs.")  # fmt: skip
             raise Incorrect(f"a driver sent delivered {sent}; expected {expected}, got {got}. "
-                            f"{self._slip(got, expected)}")  # fmt: skip
+                            f"{slip}")  # fmt: skip
         return "each vendor heard about its own orders, and only those."
 
     @staticmethod
@@ -147,8 +153,10 @@ exists from its create-room to its delete-room.
             expect_value(f"count_rooms({events!r:.60})", got)
             got = tuple(got) if isinstance(got, list) else got
             if not (isinstance(got, tuple) and len(got) == 2 and all(type(n) is int for n in got)):
+                why = why_none(count_rooms) if got is None else ""
                 raise Incorrect(f"count_rooms should return two numbers, (now, peak), like "
-                                f"(1, 2); for {events!r:.60} it returned {got!r}.")  # fmt: skip
+                                f"(1, 2); for {events!r:.60} it returned {got!r}. "
+                                f"{why}".rstrip())  # fmt: skip
             if got != expected:
                 raise Incorrect(f"for the {len(events)} events {events!r:.90}... expected "
                                 f"{expected}, got {got!r}. {self.slip(events, got)}")  # fmt: skip

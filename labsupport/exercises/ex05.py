@@ -1,7 +1,7 @@
 """Exercises of notebook 05 (the message queue): ``from labsupport.exercises.ex05 import q1``."""
 
 from ..ackqueue import MemoryQueue
-from ..checks import Choice, Exercise, Incorrect, Problem, expect_value
+from ..checks import Choice, Exercise, Incorrect, Problem, expect_value, why_none
 
 
 class HandleReceived(Problem):
@@ -125,6 +125,8 @@ m3 above), and both must be kept.
             expect_value(f"dedupe({shown(batch)})", got)
             if got != expected:
                 slip = slips.get(tuple(got) if isinstance(got, list | tuple) else None, "")
+                if got is None:
+                    slip = why_none(dedupe)
                 raise Incorrect(f"For the messages {shown(batch)} we expected the payloads "
                                 f"{expected!r}, got {got!r}. {slip}".rstrip())  # fmt: skip
         return "each message once, first arrival kept."

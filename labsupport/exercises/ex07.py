@@ -15,7 +15,7 @@ import socketio
 
 from ..ackqueue import MemoryQueue
 from ..caps import NAMESPACE, CapsHub, order_key
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value
 from ..servers import serve_socketio, stop
 from ._support import drain, expect_written, installed, server_with
 
@@ -406,11 +406,13 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
 
     def _call(self, function, *args):
         try:
-            return function(*args)
+            result = function(*args)
         except Exception as error:
             if "_Blank" in str(error) or "____" in str(error):  # a blank still in the class
                 raise NotAttempted(UNTOUCHED) from error
             self._explain(function, args, error)
+        shown = ", ".join(map(repr, args))
+        return expect_value(f"{getattr(function, '__name__', 'it')}({shown})", result)
 
     def _explain(self, function, args, error):
         if isinstance(error, NameError):  # most often: an import left out
