@@ -297,13 +297,13 @@ EXTRA = {  # exercise -> (rng, solution answer, mutant answer) -> None, or how t
 }
 VARIANTS = {  # exercise -> other data for its own checker (servers: the extra inputs)
     "ex00.q1": [{"sent": ("Mixed Case, ünï 42",)}],
-    "ex03.q2": [{"sent": "Psst"}],
+    "ex03.q2": [{"sent": ("Psst",)}],
     "ex04.q1": [{"orders": [{"store": "acme", "orderId": "o-9"}]}],
     "ex07.q1": [{"orders": ({"store": "acme", "orderId": "3"},)}],
     "ex07.q2": [{"orders": ({"store": "acme", "orderId": "3"}, {"store": "b", "orderId": "4"})}],
     "ex07.q3": [{"orders": ({"store": "acme", "orderId": "3"},)}],
-    "ex06.q1": [{"order": {"store": "acme", "orderId": 9}, "stores": ("acme", "1-206-flowers")}],
-    "ex06.q2": [{"count": 5}],
+    "ex06.q1": [{"orders": ({"store": "acme", "orderId": 9},)}],
+    "ex06.q2": [{"count": 5, "names": ("orders", "crew", "bo")}],
 }
 
 

@@ -1,7 +1,17 @@
 """Exercises of notebook 02 (WebSockets and HTTP): ``from labsupport.exercises.ex02 import q1``."""
 
+import inspect
+
 from .. import socketio_packets, websocket_frames
 from ..checks import Exercise, Incorrect, Problem, expect_value
+
+
+def source_of(function):
+    """The source of ``function``, or "" when Python cannot find it."""
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
 
 
 class AcceptKey(Problem):
@@ -32,7 +42,12 @@ plain HTTP server (or a cache) cannot accidentally "accept".
             try:
                 got = my_accept(key)
             except Exception as error:
-                raise Incorrect(f"my_accept({key!r}) raised {error!r}") from error
+                slip = ""
+                if "bytes-like" in str(error) and "hexdigest" in source_of(my_accept):
+                    slip = (" .hexdigest() gives text (40 hex digits), and base64 encodes "
+                            "bytes: the header is base64 of the 20 raw bytes of "
+                            ".digest().")  # fmt: skip
+                raise Incorrect(f"my_accept({key!r}) raised {error!r}.{slip}") from error
             self.expect_attempted(got)
             expect_value(f"my_accept({key!r})", got)
             expected = websocket_frames.accept_key(key)

@@ -38,10 +38,14 @@ def caps_client(url, client_id, role):
     return client
 
 
-def play(name, install, people, sender, event, orders=(ORDER,)):
-    """Serve ``install``; connect ``people``; ``sender`` emits ``event``; what each got."""
+def play(name, install, people, sender, event, orders=(ORDER,), rooms=None):
+    """Serve ``install``; connect ``people``; ``sender`` emits ``event``; what each got.
+
+    ``rooms``, a dict, is filled with the rooms each client was in on the server."""
+    servers = []
 
     def with_sync(sio):
+        servers.append(sio)
         installed(install, sio)
         sio.on("sync", lambda sid: True, namespace=NAMESPACE)  # answered after the event
 
@@ -53,6 +57,9 @@ def play(name, install, people, sender, event, orders=(ORDER,)):
         for order in orders:
             clients[sender].emit(event, order)
         clients[sender].call("sync", timeout=5)  # handled in order: the event is done
+        if rooms is not None:
+            for client_id, client in clients.items():
+                rooms[client_id] = set(servers[0].rooms(client.sid, namespace=NAMESPACE))
         return {client_id: drain(client) for client_id, client in clients.items()}
     finally:
         for client in clients.values():
@@ -191,7 +198,8 @@ reaches exactly the vendor who asked for the pickup.
     def _scenario(self, stage2):
         stores = list(dict.fromkeys(order["store"] for order in self.orders))
         people = {**{store: "vendor" for store in stores}, "driver-1": "driver"}
-        got = play("stage2", stage2, people, "driver-1", "delivered", self.orders)
+        rooms = {}
+        got = play("stage2", stage2, people, "driver-1", "delivered", self.orders, rooms)
         sent = ", then ".join(f"{order['orderId']} of {order['store']}" for order in self.orders)
         for store in stores:
             wanted = [["delivered", order] for order in self.orders if order["store"] == store]
@@ -204,6 +212,11 @@ reaches exactly the vendor who asked for the pickup.
                 raise Incorrect(f"the driver sent delivered for orders {sent}; {store} got "
                                 f"{got[store]!r}, expected {wanted!r}: {slip}")  # fmt: skip
         expect(got, {"driver-1": []})
+        if "drivers" not in rooms["driver-1"]:
+            inside = sorted(rooms["driver-1"])
+            raise Incorrect(f"driver-1 (role 'driver') is in the rooms {inside}, "
+                            "not in 'drivers': stage 1's pickups would no longer reach it. "
+                            "Keep putting drivers in 'drivers'.")  # fmt: skip
         return "each store heard about its own order, and only that one."
 
 
