@@ -303,7 +303,7 @@ VARIANTS = {  # exercise -> other data for its own checker (servers: the extra i
     "ex07.q2": [{"orders": ({"store": "acme", "orderId": "3"}, {"store": "b", "orderId": "4"})}],
     "ex07.q3": [{"orders": ({"store": "acme", "orderId": "3"},)}],
     "ex06.q1": [{"orders": ({"store": "acme", "orderId": 9},)}],
-    "ex06.q2": [{"count": 5, "names": ("orders", "crew", "bo")}],
+    "ex06.q2": [{"count": 5, "names": (("tasks", "team", "zed"),)}],
 }
 
 

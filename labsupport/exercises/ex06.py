@@ -167,15 +167,17 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
 """
 
     count = 3  # entries the dead consumer read (it acknowledged the first)
-    names = ("jobs", "workers", "alive")  # the stream, the group, the living consumer
+    # the stream, the group, the living consumer: twice, so that every name must be used
+    names = (("jobs", "workers", "alive"), ("orders", "crew", "bo"))
 
     def verify(self, recover):
         expect_written(self, recover)
         with _fresh_redis() as url:
-            return self._check_recover(recover, redis.Redis.from_url(url, decode_responses=True))
+            db = redis.Redis.from_url(url, decode_responses=True)
+            return [self._check_recover(recover, db, names) for names in self.names][0]
 
-    def _check_recover(self, recover, db):
-        stream, group, me = self.names
+    def _check_recover(self, recover, db, names):
+        stream, group, me = names
         call = f"recover(db, {stream!r}, {group!r}, {me!r})"
         ids = [db.xadd(stream, {"order": n}) for n in range(self.count)]
         db.xgroup_create(stream, group, id="0")
@@ -190,7 +192,7 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
         expect_value(call, got)
         owners = {c["name"]: c["pending"] for c in db.xpending(stream, group)["consumers"]}
         if not got and owners == {"dead": self.count - 1}:
-            raise Incorrect(self._nothing_claimed(db, owners, call))
+            raise Incorrect(self._nothing_claimed(db, owners, call, names))
         if list(got) != ids[1:]:
             raise Incorrect(f"the dead consumer read {len(ids)} entries and acknowledged the "
                             f"first; expected the unacknowledged ids {ids[1:]}, got "
@@ -198,12 +200,15 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
         if owners != {me: self.count - 1}:
             raise Incorrect(f"XPENDING says the pending entries belong to {owners}; "
                             f"they should now belong to {me!r}.")  # fmt: skip
-        return "the two unacknowledged entries now belong to 'alive'; the acked one stayed done."
+        return (
+            f"the {self.count - 1} unacknowledged entries now belong to {me!r}; the acked "
+            "one stayed done."
+        )
 
-    def _nothing_claimed(self, db, owners, call):
+    def _nothing_claimed(self, db, owners, call, names):
         """An empty takeover: most often a ``min_idle_time`` longer than the entries' idle time."""
         idle = max(info["time_since_delivered"]
-                   for info in db.xpending_range(*self.names[:2], "-", "+", 10))  # fmt: skip
+                   for info in db.xpending_range(*names[:2], "-", "+", 10))  # fmt: skip
         return (f"{call} returned [] and XPENDING still says "
                 f"the entries belong to {owners}. XAUTOCLAIM only takes entries idle for at "
                 f"least min_idle_time milliseconds, and these were delivered {idle} ms ago: "

@@ -215,7 +215,8 @@ reaches exactly the vendor who asked for the pickup.
         if "drivers" not in rooms["driver-1"]:
             inside = sorted(rooms["driver-1"])
             raise Incorrect(f"driver-1 (role 'driver') is in the rooms {inside}, "
-                            "not in 'drivers': stage 1's pickups would no longer reach it. "
+                            "expected 'drivers' among them: stage 1's pickups would no "
+                            "longer reach it. "
                             "Keep putting drivers in 'drivers'.")  # fmt: skip
         return "each store heard about its own order, and only that one."
 
