@@ -108,7 +108,10 @@ def describe(value):
     """
     if inspect.iscoroutine(value):
         value.close()  # told here: no "never awaited" warning later
-        return "a coroutine, not its result: did you forget `await`?"
+        return (
+            "a coroutine, not its result: did you forget `await`, or write `async def` "
+            "where a plain `def` belongs?"
+        )
     if inspect.ismethod(value) or (
         inspect.isbuiltin(value) and not inspect.ismodule(getattr(value, "__self__", None))
     ):

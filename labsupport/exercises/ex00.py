@@ -44,7 +44,8 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
                 )
                 raise Incorrect(f"we emitted 'shout' with {text!r}, expected the ack "
                                 f"{text.upper()!r} and got {got!r}. {slip}")  # fmt: skip
-        return f"the client sent {self.sent[0]!r} and got back {got!r} over a real connection."
+        said = " and ".join(f"{text!r} got back {text.upper()!r}" for text in self.sent)
+        return f"over a real connection, {said}."
 
     def _call_over_socketio(self, handler):
         sio = socketio.AsyncServer(async_mode="aiohttp")

@@ -218,7 +218,7 @@ reaches exactly the vendor who asked for the pickup.
                             "expected 'drivers' among them: stage 1's pickups would no "
                             "longer reach it. "
                             "Keep putting drivers in 'drivers'.")  # fmt: skip
-        return "each store heard about its own order, and only that one."
+        return "only 1-206-flowers heard about its order."
 
 
 class StageHub(CapsHub):
