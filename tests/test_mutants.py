@@ -41,12 +41,7 @@ from labsupport.checks import Choice, Exercise, judge
 
 LIMIT = 6  # s for each mutant's check (checks.TIME_LIMIT is the learners' limit)
 SEED = 29
-SAMPLE = {  # exercise -> at most this many mutants (the slow ones: real processes, Redis)
-    "ex05b.q1": 14,
-    "ex05b.q2": 4,
-    "ex05b.q3": 6,
-    "ex06.q1": 12,
-    "ex06.q2": 10,
+SAMPLE = {  # exercise -> at most this many mutants (none now: the whole run fits in CI time)
 }
 MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)] + ["labsupport.exercises.ex05b"]
 
@@ -370,7 +365,7 @@ KINDS = ["killed, specific", "killed, vague", "equivalent", "survived", "crashed
 
 
 def run_all(keys=None, show=print):
-    table, bad = {}, []
+    table, bad, started = {}, [], time.monotonic()
     for key, problem in exercises():
         if keys and key not in keys:
             continue
@@ -388,6 +383,7 @@ def run_all(keys=None, show=print):
                 show(f"  {key} {kind:17} {mutant.operator:22} {mutant.change[:50]!r:54} {text}")
         table[key] = (len(chosen), len(found), counts)
     show(format_table(table))
+    show(f"(the run took {time.monotonic() - started:.0f} s)")
     for key, kind, mutant, text in bad:
         show(f"{kind:>16}  {key} [{mutant.operator}] {mutant.change!r:.70}\n{'':18}{text:.300}")
     return table, bad
@@ -411,7 +407,7 @@ def format_table(table):
 
 def test_mutation_run():
     table, bad = run_all()
-    problems = [b for b in bad if b[1] in ("survived", "crashed")]
+    problems = [b for b in bad if b[1] in ("survived", "crashed", "killed, vague")]
     assert not problems, "\n".join(f"{k} {kind} {m.change!r}: {t}" for k, kind, m, t in problems)
 
 
