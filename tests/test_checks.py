@@ -90,3 +90,28 @@ def test_exercise_view_messages(capsys):
 
 # The other notebooks' checkers are tested beside this file: test_checks_01.py,
 # test_checks_02.py, test_checks_03_04.py, test_checks_05_07.py and test_checks_06_08.py.
+
+
+def test_a_check_that_hangs_ends_in_a_verdict_naming_the_line():
+    """The time limit (checks.TIME_LIMIT) ends a check whose answer never returns."""
+    from labsupport.checks import judge
+    from labsupport.exercises import ex08
+
+    def ratio(figures, system, key):
+        while True:  # a loop that never ends
+            pass
+
+    judged = judge(ex08.q1.problem, ratio, limit=1)
+    assert judged.outcome == "incorrect" and judged.trouble == "time limit"
+    assert "did not finish within 1 s" in judged.text
+    assert "at line" in judged.text and "while True" in judged.text, judged.text
+
+
+def test_an_ack_that_is_a_bound_method_is_named_at_once():
+    from labsupport.checks import verdict
+
+    async def shout(sid, text):
+        return text.upper
+
+    outcome, text = verdict(ex00.q1.problem, shout)
+    assert outcome == "incorrect" and "did you forget the ()?" in text, text

@@ -154,7 +154,7 @@ stores_right = solution_answer(ex04.q1.problem)
         (stores_untouched, "not attempted", "____"),
         (stores_to_everyone, "incorrect", "expected"),
         (stores_refuse_drivers, "incorrect", "could not connect"),
-        (stores_right, "correct", "only the flowers vendor"),
+        (stores_right, "correct", "its own orders, and only those"),
     ],
 )
 def test_q1_store_rooms(answer, outcome, words):

@@ -161,7 +161,7 @@ CASES_07 = [
     (ex07.q1, stage1_no_namespace, "incorrect", 'without `namespace="/caps"`'),
     (ex07.q1, stage1_no_await, "incorrect", "`emit(...)` not awaited"),
     (ex07.q1, solution_answer(ex07.q1.problem), "correct", "both drivers"),
-    (ex07.q2, stage2_to_everyone, "incorrect", "acme got"),
+    (ex07.q2, stage2_to_everyone, "incorrect", "heard another store's order"),
     (ex07.q2, solution_answer(ex07.q2.problem), "correct", "only 1-206-flowers"),
     (ex07.q3, send_without_queue, "incorrect", "nothing was queued"),
     (ex07.q3, send_without_await, "incorrect", "never awaited"),

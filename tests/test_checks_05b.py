@@ -75,7 +75,7 @@ CASES = [
     (ex05b.q1, solution_answer(ex05b.q1.problem), "correct", "points 4 and 6"),
     (ex05b.q2, ____, "not attempted", "____"),
     (ex05b.q2, 9, "incorrect", "1 to 8"),
-    (ex05b.q2, "3", "incorrect", "the int 1 to 8, not '3' (a str)"),
+    (ex05b.q2, "3", "incorrect", "you gave '3' (a str)"),
     (ex05b.q2, True, "incorrect", "1 to 8"),
     (ex05b.q2, 1, "incorrect", "sent it again"),
     (ex05b.q2, 4, "incorrect", "already had the message"),

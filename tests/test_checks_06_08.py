@@ -32,7 +32,7 @@ def shared_to_everyone(redis_url):
     "answer, outcome, words",
     [(lambda redis_url: ____, "not attempted", "____"),
      (shared_in_memory, "incorrect", "never listened on Redis"),
-     (shared_to_everyone, "incorrect", "'acme' got"),
+     (shared_to_everyone, "incorrect", "heard another store's order"),
      (shared_right, "correct", "server B")],
 )  # fmt: skip
 def test_ex06_q1_shared_rooms(answer, outcome, words):
@@ -66,7 +66,7 @@ def recover_everything(db, stream, group, me):
     "answer, outcome, words",
     [(lambda db, stream, group, me: ____, "not attempted", "____"),
      (recover_without_claiming, "incorrect", "belong to {'dead': 2}"),
-     (recover_everything, "incorrect", "two unacknowledged ids"),
+     (recover_everything, "incorrect", "expected the unacknowledged ids"),
      (recover_not_idle_long_enough, "incorrect", "min_idle_time milliseconds"),
      (recover_right, "correct", "now belong to 'alive'")],
 )  # fmt: skip

@@ -4,7 +4,7 @@ import inspect
 
 import socketio
 
-from ..checks import UNTOUCHED, NotAttempted
+from ..checks import UNTOUCHED, Incorrect, NotAttempted, describe
 from ..servers import serve_socketio
 
 
@@ -13,6 +13,17 @@ def server_with(name, install, **options):
     sio = socketio.AsyncServer(async_mode="aiohttp", **options)
     install(sio)
     return serve_socketio(sio, name=name)
+
+
+def installed(register, sio):
+    """Call ``register(sio)``, which adds handlers; refuse a ``register`` that is a coroutine."""
+    result = register(sio)
+    if inspect.iscoroutine(result):
+        describe(result)  # closes it: no "never awaited" warning later
+        raise Incorrect(f"{register.__name__}(sio) returned a coroutine, so its handlers were "
+                        f"never added: `{register.__name__}` only adds handlers, so make it a "
+                        "plain `def` (the handlers inside are the `async def`s).")  # fmt: skip
+    return result
 
 
 def drain(client, quiet=0.3):

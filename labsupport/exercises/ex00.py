@@ -27,22 +27,25 @@ q1.check(shout)
 Whatever a socket.io handler returns is sent back to the client as the acknowledgement
 of that event; the client's `call()` returns it. `sid` says which connection sent it.
 """
-    sent = "ready? go!"
+    sent = ("ready? go!", "Keep it Down")  # two texts: an answer must depend on its input
 
     def verify(self, handler):
         self.expect_attempted(handler)
         if not inspect.iscoroutinefunction(handler):
             raise Incorrect("`shout` should be an `async def` function, like `hello`.")
-        local = call_handler(handler, "test-sid", self.sent)
+        local = call_handler(handler, "test-sid", self.sent[0])
         self.expect_attempted(local)
-        got = self._call_over_socketio(handler)
-        if got != self.sent.upper():
-            raise Incorrect(
-                f"we emitted 'shout' with {self.sent!r}, expected the ack "
-                f"{self.sent.upper()!r} and got {got!r}."
-                + (" Did you return the text unchanged?" if got == self.sent else "")
-            )
-        return f"the client sent {self.sent!r} and got back {got!r} over a real connection."
+        for text, got in zip(self.sent, self._call_over_socketio(handler), strict=True):
+            if got != text.upper():
+                slip = (
+                    "Did you return the text unchanged?"
+                    if got == text
+                    else ("Is the answer computed from `text`, the argument the client sent?")
+                )
+                raise Incorrect(f"we emitted 'shout' with {text!r}, expected the ack "
+                                f"{text.upper()!r} and got {got!r}. {slip}")  # fmt: skip
+        said = " and ".join(f"{text!r} got back {text.upper()!r}" for text in self.sent)
+        return f"over a real connection, {said}."
 
     def _call_over_socketio(self, handler):
         sio = socketio.AsyncServer(async_mode="aiohttp")
@@ -51,7 +54,7 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
         try:
             with socketio.SimpleClient() as client:
                 client.connect(server.url)
-                return client.call("shout", self.sent, timeout=5)
+                return [client.call("shout", text, timeout=5) for text in self.sent]
         finally:
             stop("q1-check")
 
@@ -74,7 +77,8 @@ client saw one: the acknowledgement of `hello`.
     def verify(self, answer):
         self.expect_attempted(answer)
         if not isinstance(answer, int):
-            raise Incorrect(f"give a whole number, not {type(answer).__name__} {answer!r}.")
+            raise Incorrect(f"you gave {answer!r}, a {type(answer).__name__}: give a whole "
+                            "number (an int, without quotes).")  # fmt: skip
         if answer != 3:
             raise Incorrect(f"you said {answer}; count the rows with actor 'server' again.")
         return "connect, hello and disconnect all arrived at the server."

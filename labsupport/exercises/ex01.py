@@ -7,7 +7,7 @@ the expected answer, the likely slip when it fails), checked in order by
 
 from typing import NamedTuple
 
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import Exercise, Incorrect, Problem, describe, returned, why_none
 
 
 class Case(NamedTuple):
@@ -23,8 +23,11 @@ class Case(NamedTuple):
     known: dict = {}
 
 
-def check_cases(problem, function, cases, show=repr, name=None):
-    """Run ``function`` on every case; raise ``Incorrect`` for the first one it gets wrong."""
+def check_cases(problem, function, cases, show=repr, name=None, slip_of=None, source=None):
+    """Run ``function`` on every case; raise ``Incorrect`` for the first one it gets wrong.
+
+    ``slip_of(got)`` may name the slip from the wrong answer itself; ``source`` is the
+    learner's function whose source is read when it returned None."""
     name = name or function.__name__
     for case in cases:
         shown = ", ".join(show(arg) for arg in case.args)
@@ -32,9 +35,15 @@ def check_cases(problem, function, cases, show=repr, name=None):
             got = function(*case.args)
         except Exception as error:
             raise Incorrect(f"{name}({shown}) raised {error!r}. {case.slip}") from error
-        problem.expect_attempted(got)
+        problem.expect_attempted(returned(got))
+        if slip := describe(got):
+            raise Incorrect(f"{name}({shown}) returned {slip}")
         if got != case.expected:
             why = case.known.get(got, case.slip) if _hashable(got) else case.slip
+            if got is None and (words := why_none(source or function)):
+                why = words
+            elif slip_of and (words := slip_of(got)):
+                why = words
             raise Incorrect(
                 f"{name}({shown}) gave {show(got)}, expected {show(case.expected)}. {why}"
             )
@@ -138,6 +147,12 @@ the next recv() completes it.
     ]
 
     def verify(self, answer):
+        self.expect_attempted(answer)
+        if not (isinstance(answer, tuple | list) and len(answer) == 2):
+            shown = f"{type(answer).__name__} of {len(answer)}" if isinstance(
+                answer, tuple | list) else type(answer).__name__  # fmt: skip
+            raise Incorrect(f"you gave {answer!r:.80}, a {shown}; expected a pair of your two "
+                            "functions: q1.check((my_frame, my_unframe)).")  # fmt: skip
         my_frame, my_unframe = answer
         self.expect_attempted(my_frame, my_unframe)
         check_cases(self, my_frame, self.frame_cases)
@@ -145,7 +160,8 @@ the next recv() completes it.
         def unframe(buffer):  # any (messages, rest) pair compares, list or tuple
             return _as_pair(my_unframe(buffer))
 
-        check_cases(self, unframe, self.unframe_cases, name=my_unframe.__name__)
+        check_cases(self, unframe, self.unframe_cases, name=my_unframe.__name__,
+                    source=my_unframe)  # fmt: skip
         return "every message survived the trip, split anywhere."
 
 
@@ -222,8 +238,25 @@ byte the high half of a word, as it would be if one more byte followed.
 
     def verify(self, my_checksum):
         self.expect_attempted(my_checksum)
-        check_cases(self, my_checksum, self.cases, show=_hex)
+        check_cases(self, my_checksum, self.cases, show=_hex, slip_of=self.slip)
         return "it matches the checksum in the packets you built, odd lengths included."
+
+    @staticmethod
+    def slip(got):
+        """The slip that a wrong number shows by itself."""
+        if isinstance(got, int) and got < 0:
+            return ("A negative number: Python's ~ flips every bit of an int that has no "
+                    "fixed width, so ~total is negative. "
+                    "Keep 16 bits: `~total & 0xFFFF`.")  # fmt: skip
+        if isinstance(got, int) and got > 0xFFFF:
+            return ("More than 16 bits: fold the carries back in until the total fits "
+                    "(`(total & 0xFFFF) + (total >> 16)`), then invert and keep "
+                    "16 bits.")  # fmt: skip
+        return ""
+
+    when_slow = ("If it is the carry loop: each round must keep only the low 16 bits "
+                 "(`total & 0xFFFF`) and add the carry (`total >> 16`), or the total never "
+                 "shrinks below 0x10000.")  # fmt: skip
 
 
 class PickProtocol(Problem):
@@ -233,6 +266,14 @@ class PickProtocol(Problem):
         "live video call": "a late frame is useless; better skip it than wait for a resend",
         "file download": "every byte must arrive, in order",
         "chat message": "a missing or reordered message changes the conversation",
+    }
+    questions = {  # what to weigh, without the answer
+        "live video call": "if a frame is lost, is it still worth showing once a resend "
+        "brings it, a moment late? Which protocol waits for that resend?",
+        "file download": "what happens to the file if one byte is lost or two pieces swap? "
+        "Which protocol makes sure that never happens?",
+        "chat message": "what does the reader see if a message is missing, or two arrive "
+        "the wrong way round? Which protocol rules that out?",
     }
     hints = (
         "Section 3 (UDP keeps message boundaries, and promises nothing else): UDP may lose "
@@ -254,7 +295,8 @@ adds delay. A file and a chat both need every byte in order, which TCP provides.
         for use, protocol in self.expected.items():
             self.expect_attempted(answer[use])
             if str(answer[use]).upper() != protocol:
-                raise Incorrect(f"for a {use}, {protocol} fits better: {self.reasons[use]}.")
+                raise Incorrect(f"you said {answer[use]!r} for a {use}. Ask: "
+                                f"{self.questions[use]}")  # fmt: skip
         return "; ".join(f"{use}: {why}" for use, why in self.reasons.items()) + "."
 
 

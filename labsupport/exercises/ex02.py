@@ -1,7 +1,17 @@
 """Exercises of notebook 02 (WebSockets and HTTP): ``from labsupport.exercises.ex02 import q1``."""
 
+import inspect
+
 from .. import socketio_packets, websocket_frames
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import Exercise, Incorrect, Problem, expect_value
+
+
+def source_of(function):
+    """The source of ``function``, or "" when Python cannot find it."""
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
 
 
 class AcceptKey(Problem):
@@ -32,14 +42,34 @@ plain HTTP server (or a cache) cannot accidentally "accept".
             try:
                 got = my_accept(key)
             except Exception as error:
-                raise Incorrect(f"my_accept({key!r}) raised {error!r}") from error
+                slip = ""
+                if "bytes-like" in str(error) and "hexdigest" in source_of(my_accept):
+                    slip = (" .hexdigest() gives text (40 hex digits), and base64 encodes "
+                            "bytes: the header is base64 of the 20 raw bytes of "
+                            ".digest().")  # fmt: skip
+                raise Incorrect(f"my_accept({key!r}) raised {error!r}.{slip}") from error
             self.expect_attempted(got)
+            expect_value(f"my_accept({key!r})", got)
             expected = websocket_frames.accept_key(key)
-            if isinstance(got, bytes):
-                raise Incorrect(f"return text (str), not bytes: add .decode() to {got!r}")
             if got != expected:
-                raise Incorrect(f"my_accept({key!r}) gave {got!r}, expected {expected!r}.")
+                raise Incorrect(f"my_accept({key!r}) gave {got!r}, expected {expected!r}. "
+                                f"{self.slip(got, expected)}")  # fmt: skip
         return "your server would pass every browser's check."
+
+    @staticmethod
+    def slip(got, expected):
+        """The likely cause of a wrong key, from what it looks like."""
+        if isinstance(got, bytes):
+            return "That is bytes: the header holds text, so add .decode() at the end."
+        if isinstance(got, str) and got[:2] in ("b'", 'b"'):
+            return ("That is the text of a bytes object, b'...' quotes and all: str() of bytes "
+                    "writes it out; .decode() gives the text inside.")  # fmt: skip
+        if isinstance(got, str) and len(got) == 56:
+            return ("That is 40 hex digits' worth: SHA-1's .hexdigest() is text already; "
+                    "base64 of .digest() (the 20 raw bytes) is what the header holds.")  # fmt: skip
+        if not isinstance(got, str):
+            return f"Return text (str), not {type(got).__name__}."
+        return "Concatenate the key and wsf.GUID (in that order), SHA-1 it, then base64."
 
 
 class DecodeFrame(Problem):
@@ -66,7 +96,8 @@ payload follows the two header bytes.
         if isinstance(answer, websocket_frames.Frame):
             raise Incorrect("that is the whole Frame: give its payload, decoded to text.")
         if isinstance(answer, bytes):
-            raise Incorrect("that is the payload as bytes: decode it to text (.decode()).")
+            raise Incorrect(f"you gave {answer!r}, the payload as bytes: decode it to text "
+                            "(.decode()).")  # fmt: skip
         if answer != self.expected:
             raise Incorrect(f"you said {answer!r}. Did you skip the 2 header bytes?")
         return "FIN, text, unmasked, 11 bytes: 'hello world'."
@@ -87,18 +118,35 @@ q3.check(("EVENT", "/caps", 7, ["pickup", {"orderId": 42}]))
 answer); the rest is the JSON array [event name, payload].
 """
 
+    slips = {
+        "type name": "The first digit is the type: look it up in sp.SOCKETIO_TYPES.",
+        "namespace": "The namespace runs from the / to the comma.",
+        "ack id": "The ack id is the digits between the namespace's comma and the JSON.",
+        "data": "The data is the JSON after the ack id, decoded (json.loads).",
+    }
+
     def verify(self, answer):
         self.expect_attempted(answer)
         if not isinstance(answer, tuple) or len(answer) != 4:
-            raise Incorrect("give a tuple of four: (type name, namespace, ack id, data).")
+            size = (
+                f"a tuple of {len(answer)}"
+                if isinstance(answer, tuple)
+                else (f"a {type(answer).__name__}")
+            )
+            raise Incorrect(f"you gave {answer!r:.80}, {size}; expected a tuple of four: "
+                            "(type name, namespace, ack id, data). Each part of the packet "
+                            "has its place, even the namespace.")  # fmt: skip
         self.expect_attempted(*answer)
         decoded = socketio_packets.decode_socketio(self.packet)
         expected = (decoded.type, decoded.namespace, decoded.ack_id, decoded.data)
-        names = ("type name", "namespace", "ack id", "data")
+        names = tuple(self.slips)
         for name, got, want in zip(names, answer, expected, strict=True):
             if got != want:
-                slip = " (a number, not text)" if name == "ack id" and got == str(want) else ""
-                raise Incorrect(f"the {name} should be {want!r}, you gave {got!r}{slip}.")
+                slip = self.slips[name]
+                if name == "ack id" and got == str(want):
+                    slip = "It is a number, not text."
+                raise Incorrect(f"in {self.packet!r}, the {name} should be {want!r}; you gave "
+                                f"{got!r}. {slip}")  # fmt: skip
         return "an EVENT on /caps that wants acknowledgement number 7."
 
 
@@ -121,7 +169,8 @@ and emit() (unlike call()) asks for no acknowledgement, so there is no ack id.
     def verify(self, answer):
         self.expect_attempted(answer)
         if not isinstance(answer, str):
-            raise Incorrect(f"give the text as a str, not {type(answer).__name__}.")
+            raise Incorrect(f"you gave {answer!r:.60}, a {type(answer).__name__}: give the "
+                            "packet as text (a str, no b in front).")  # fmt: skip
         if answer.replace(" ", "") == self.expected and answer != self.expected:
             raise Incorrect("right packet, but JSON on the wire has no spaces here.")
         if answer != self.expected:

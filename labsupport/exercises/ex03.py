@@ -8,7 +8,7 @@ import socketio
 
 from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, call_handler
 from ..servers import stop
-from ._support import drain, server_with, untouched
+from ._support import drain, installed, server_with, untouched
 
 
 class Average(Problem):
@@ -111,6 +111,8 @@ Without skip_sid, emit() sends to every connected client, the shouter included;
 skip_sid leaves out the one connection that sent it.
 """
 
+    sent = ("HEY", "over here")
+
     def verify(self, register):
         self.expect_attempted(register)
         # In-order handling lets "sync" below prove that "shout" was fully handled.
@@ -121,14 +123,16 @@ skip_sid leaves out the one connection that sent it.
         try:
             for client in clients.values():
                 client.connect(server.url)
-            clients["ann"].emit("shout", "HEY")
+            for text in self.sent:
+                clients["ann"].emit("shout", text)
             clients["ann"].call("sync", timeout=5)
             received = {name: drain(client) for name, client in clients.items()}
         finally:
             for client in clients.values():
                 client.disconnect()
             stop("q2-check")
-        expected = {"ann": [], "ben": [["shout", "HEY"]], "cat": [["shout", "HEY"]]}
+        heard = [["shout", text] for text in self.sent]
+        expected = {"ann": [], "ben": heard, "cat": heard}
         if received == {name: [] for name in names} and untouched(register):
             raise NotAttempted(UNTOUCHED)
         if received == {name: [] for name in names} and (missing := unawaited_calls(register)):
@@ -138,12 +142,15 @@ skip_sid leaves out the one connection that sent it.
             )
         if received != expected:
             slip = " The sender should not hear herself." if received["ann"] else ""
-            raise Incorrect(f"ann shouted 'HEY'; expected {expected}, got {received}.{slip}")
+            if not slip and any(events != heard and events for events in received.values()):
+                slip = " Relay the `text` the handler was given, as it came."
+            said = " then ".join(map(repr, self.sent))
+            raise Incorrect(f"ann shouted {said}; expected {expected}, got {received}.{slip}")
         return "ben and cat heard it; ann, who shouted, did not."
 
     @staticmethod
     def _install(sio, register):
-        register(sio)
+        installed(register, sio)
         sio.on("sync", lambda sid: True)
 
 

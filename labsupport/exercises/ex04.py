@@ -2,9 +2,10 @@
 
 import socketio
 
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value, why_none
 from ..servers import stop
-from ._support import drain, server_with, untouched
+from ._support import drain, installed, server_with, untouched
+from .ex03 import unawaited_calls
 
 
 class StoreRooms(Problem):
@@ -35,13 +36,13 @@ The store's room is the address of everyone who should hear about its orders. Th
 driver needs no room: it only sends. Returning nothing from `connect` accepts the
 connection.
 """
-    order = {"store": "1-206-flowers", "orderId": "o-17"}
+    orders = ({"store": "1-206-flowers", "orderId": "o-17"}, {"store": "acme", "orderId": "o-18"})
 
     def verify(self, register):
         self.expect_attempted(register)
 
         def install(sio):
-            register(sio)
+            installed(register, sio)
             sio.on("sync", lambda sid: True)
 
         server = server_with("q1-check", install, async_handlers=False)
@@ -50,7 +51,8 @@ connection.
         try:
             for name, auth in people.items():
                 self._connect(connected[name], server.url, name, auth)
-            connected["driver"].emit("delivered", self.order)
+            for order in self.orders:
+                connected["driver"].emit("delivered", order)
             connected["driver"].call("sync", timeout=5)  # handled in order: delivered is done
             got = {name: drain(client) for name, client in connected.items()}
         finally:
@@ -68,14 +70,36 @@ connection.
                             "Does `connect` accept everyone?") from error  # fmt: skip
 
     def _judge(self, got, register):
-        expected = {"flowers": [["delivered", self.order]], "acme": [], "driver": []}
+        stores = {"1-206-flowers": "flowers", "acme": "acme"}
+        expected = {"flowers": [], "acme": [], "driver": []}
+        for order in self.orders:
+            expected[stores[order["store"]]].append(["delivered", order])
         if got == {name: [] for name in expected} and untouched(register):
             raise NotAttempted(UNTOUCHED)
         if got != expected:
-            raise Incorrect(
-                f"a driver sent delivered {self.order}; expected {expected}, got {got}."
-            )
-        return "only the flowers vendor heard about its order."
+            sent = ", then ".join(map(repr, self.orders))
+            slip = self._slip(got, expected)
+            if not any(got.values()) and (missing := unawaited_calls(register)):
+                slip = (f"`{missing[0]}` has no `await` in front (a missing await): "
+                        f"{missing[0].split('(')[0]} is a coroutine, and without `await` it "
+                        "never runs.")  # fmt: skip
+            raise Incorrect(f"a driver sent delivered {sent}; expected {expected}, got {got}. "
+                            f"{slip}")  # fmt: skip
+        return "each vendor heard about its own orders, and only those."
+
+    @staticmethod
+    def _slip(got, expected):
+        """The likely cause of a wrong delivery, from who heard what."""
+        if not any(got.values()):
+            return ("Nobody heard anything: is each store's connection put in its room "
+                    "(`await sio.enter_room`), and the emit awaited?")  # fmt: skip
+        if got["driver"]:
+            return "The driver heard it: send to the store's room only (`to=`)."
+        for name, events in got.items():
+            if len(events) > len(expected[name]):
+                return (f"{name} heard an order of another store: take the room from the "
+                        "order (`to=order['store']`), not a fixed name.")  # fmt: skip
+        return "Is each vendor in the room named by its `auth['store']`?"
 
 
 class CountRooms(Problem):
@@ -85,6 +109,7 @@ class CountRooms(Problem):
     cases = [
         ([], (0, 0)),
         ([("create-room", "a"), ("join-room", "a", "s1")], (1, 1)),
+        ([("create-room", "a"), ("create-room", "b")], (2, 2)),
         (
             [("create-room", "x"), ("create-room", "y"), ("create-room", "z"),
              ("delete-room", "x"), ("delete-room", "y"), ("delete-room", "z")],
@@ -125,10 +150,13 @@ exists from its create-room to its delete-room.
             except Exception as error:
                 raise Incorrect(f"count_rooms({events!r:.60}) raised {error!r}") from error
             self.expect_attempted(got)
+            expect_value(f"count_rooms({events!r:.60})", got)
             got = tuple(got) if isinstance(got, list) else got
             if not (isinstance(got, tuple) and len(got) == 2 and all(type(n) is int for n in got)):
+                why = why_none(count_rooms) if got is None else ""
                 raise Incorrect(f"count_rooms should return two numbers, (now, peak), like "
-                                f"(1, 2); for {events!r:.60} it returned {got!r}.")  # fmt: skip
+                                f"(1, 2); for {events!r:.60} it returned {got!r}. "
+                                f"{why}".rstrip())  # fmt: skip
             if got != expected:
                 raise Incorrect(f"for the {len(events)} events {events!r:.90}... expected "
                                 f"{expected}, got {got!r}. {self.slip(events, got)}")  # fmt: skip
@@ -138,12 +166,23 @@ exists from its create-room to its delete-room.
     def slip(events, got):
         """Name the likely mistake behind a wrong ``(now, peak)``."""
         kinds = [event[0] for event in events]
+        if len(got) == 2 and got[0] == CountRooms.replay(events)[0] and got[1] < got[0]:
+            return ("The peak is behind the count it should include: update it after the "
+                    "count changes, not before.")  # fmt: skip
         joined = {event[1] for event in events if event[0] == "join-room"}
         if got in {(len(joined), len(joined)), (kinds.count("join-room"),) * 2}:
             return "Do you count joins as rooms? A room exists from create-room on."
         if got[0] == kinds.count("create-room") and "delete-room" in kinds:
             return "Does delete-room take its room away? It should."
         return "Only create-room and delete-room change how many rooms exist."
+
+    @staticmethod
+    def replay(events):
+        now = peak = 0
+        for event, *_ in events:
+            now += {"create-room": 1, "delete-room": -1}.get(event, 0)
+            peak = max(peak, now)
+        return now, peak
 
 
 q1 = Exercise(StoreRooms())

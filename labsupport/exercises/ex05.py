@@ -1,7 +1,7 @@
 """Exercises of notebook 05 (the message queue): ``from labsupport.exercises.ex05 import q1``."""
 
 from ..ackqueue import MemoryQueue
-from ..checks import Choice, Exercise, Incorrect, Problem
+from ..checks import Choice, Exercise, Incorrect, Problem, expect_value, why_none
 
 
 class HandleReceived(Problem):
@@ -61,7 +61,7 @@ deleted unless the request names exactly one message.
             raise Incorrect(f"handle_received(queue, {data!r}) raised {error!r}: a server "
                             "must answer bad input, not crash on it.") from error  # fmt: skip
         self.expect_attempted(reply)
-        return reply
+        return expect_value(f"handle_received(queue, {data!r})", reply)
 
 
 def messages(*pairs):
@@ -122,8 +122,11 @@ m3 above), and both must be kept.
                     f"for the messages {shown(batch)}, dedupe raised {error!r}"
                 ) from error
             self.expect_attempted(got)
+            expect_value(f"dedupe({shown(batch)})", got)
             if got != expected:
                 slip = slips.get(tuple(got) if isinstance(got, list | tuple) else None, "")
+                if got is None:
+                    slip = why_none(dedupe)
                 raise Incorrect(f"For the messages {shown(batch)} we expected the payloads "
                                 f"{expected!r}, got {got!r}. {slip}".rstrip())  # fmt: skip
         return "each message once, first arrival kept."

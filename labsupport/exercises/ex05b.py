@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from .. import crash_points
-from ..checks import Exercise, Incorrect, Problem
+from ..checks import Exercise, Incorrect, Problem, expect_value
 from ..crash_programs import EFFECTS
 from .ex05b_credit import q3  # section 4's exercise: it runs a credit hub instead
 
@@ -96,7 +96,9 @@ is applied when it comes again.
 
     def _call(self, apply, db, message_id, record):
         try:
-            self.expect_attempted(apply(db, message_id, record))
+            result = apply(db, message_id, record)
+            self.expect_attempted(result)
+            expect_value(f"apply_each_once(db, {message_id!r}, {record})", result)
         except sqlite3.IntegrityError as error:
             raise Incorrect(f"on a second copy of {message_id} (delivered again, as at-least-"
                             f"once delivery may) it raised {error!r}: the id is in seen "
@@ -143,7 +145,8 @@ only copy is in the hub's memory, and the hub dies. On SQLite the copy survives 
         self.expect_attempted(point)
         if isinstance(point, bool) or point not in crash_points.POINTS:
             kind = "" if isinstance(point, int) else f" (a {type(point).__name__})"
-            raise Incorrect(f"answer with one point number, the int 1 to 8, not {point!r}{kind}.")
+            raise Incorrect(f"you gave {point!r}{kind}: answer with one point number, the int "
+                            "1 to 8, without quotes.")  # fmt: skip
         run = crash_points.run(point, "a", name=f"q2-{point}")
         said = (f"we killed the {run.killed} at point {point} "
                 f"({crash_points.POINTS[point][1]}); check says: {run.report}")  # fmt: skip

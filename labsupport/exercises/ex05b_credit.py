@@ -10,7 +10,7 @@ import requests
 import socketio
 
 from .. import processes
-from ..checks import Exercise, Incorrect, NotAttempted, Problem
+from ..checks import Exercise, Incorrect, NotAttempted, Problem, expect_value
 from ..credit import DiskWindowQueue
 from ._support import expect_written
 
@@ -72,6 +72,7 @@ given away (section 4's plot: more in flight hides more of each round trip).
             n = choose_credit(target, job)
         except Exception as error:
             raise Incorrect(f"choose_credit({target:_}, {job:_}) raised {error!r}") from error
+        expect_value(f"choose_credit({target:_}, {job:_})", n)
         if n is None or "____" in repr(n):
             raise NotAttempted("choose_credit returned nothing yet: return a number")
         if isinstance(n, bool) or not isinstance(n, int):

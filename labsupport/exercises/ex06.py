@@ -5,16 +5,18 @@ disturb the notebook's Redis, and a right one is tested on the real thing.
 """
 
 import contextlib
+import time
 
 import redis
 import socketio
 
 from .. import redis_server
-from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem
+from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem, expect_value, raised
 from ..servers import serve_socketio
 from ._support import drain, expect_written
 
 ORDER = {"store": "1-206-flowers", "orderId": 7}
+ACME = {"store": "acme", "orderId": 8}  # a second store: the room comes from the order
 
 
 @contextlib.contextmanager
@@ -58,6 +60,8 @@ The room lives in server B's memory; the Redis manager publishes server A's emit
 Redis, and every server, B included, delivers it to its own members of that room.
 """
 
+    orders = (ORDER, ACME)
+
     def verify(self, make_server):
         expect_written(self, make_server)  # a ____ inside the function, not just its result
         with _fresh_redis() as url:
@@ -68,14 +72,21 @@ Redis, and every server, B included, delivers it to its own members of that room
             first, second = (self._serve(make_server, url, name) for name in ("q1-a", "q1-b"))
         except NotAttempted:
             raise
+        except Incorrect:
+            raise
         except Exception as error:
-            raise Incorrect(f"make_server(redis_url) failed: {error!r}") from error
+            slip = ""
+            if "async_mode" in str(error):
+                slip = (" socketio.Server is the synchronous server, for threads: here the "
+                        "server runs on asyncio, so it is socketio.AsyncServer.")  # fmt: skip
+            raise Incorrect(raised(f"make_server({url!r})", error) + slip) from error
         flowers = self._client(second.url, "1-206-flowers")
         acme = self._client(second.url, "acme")
         driver = self._client(first.url, "drivers")
         try:
             self._wait_until_shared(url)
-            driver.emit("delivered", ORDER)
+            for order in self.orders:
+                driver.emit("delivered", order)
             got = {"1-206-flowers": drain(flowers), "acme": drain(acme)}
         finally:
             for client in (flowers, acme, driver):
@@ -87,6 +98,20 @@ Redis, and every server, B included, delivers it to its own members of that room
     def _serve(self, make_server, url, name):
         sio = make_server(url)
         self.expect_attempted(sio)
+        expect_value(f"make_server({url!r})", sio)
+        if not isinstance(sio, socketio.AsyncServer):
+            raise Incorrect(f"make_server({url!r}) returned {sio!r:.80}, expected a "
+                            "socketio.AsyncServer: return the server you made.")  # fmt: skip
+        manager = sio.manager
+        if isinstance(manager, socketio.RedisManager):  # the synchronous twin
+            raise Incorrect(f"make_server({url!r}) gave its AsyncServer a socketio.RedisManager: "
+                            "that is the synchronous one, for a threaded socketio.Server, and "
+                            "it cannot listen on asyncio. An AsyncServer needs "
+                            "socketio.AsyncRedisManager.")  # fmt: skip
+        if isinstance(manager, socketio.AsyncRedisManager) and manager.redis_url != url:
+            raise Incorrect(f"we called make_server({url!r}); its AsyncRedisManager connects to "
+                            f"{manager.redis_url!r} instead. Use the URL make_server is "
+                            "given, its argument redis_url.")  # fmt: skip
         return serve_socketio(sio, name=name)
 
     def _client(self, url, store):
@@ -98,19 +123,27 @@ Redis, and every server, B included, delivers it to its own members of that room
         try:  # a server subscribes once a client has connected to it
             redis_server.wait_for_subscribers(url, "socketio", 2, timeout=3)
         except TimeoutError as error:  # name the symptom and the section, not the code
-            why = ("the servers never listened on Redis, so an emit on server A cannot reach "
-                   "a room on server B. Section 2 shows what each server is given so that "
-                   "they share their broadcasts.")  # fmt: skip
+            why = ("we connected a client to each of two servers from make_server(redis_url); "
+                   "expected both to subscribe to Redis, got no subscriber: the servers "
+                   "never listened on Redis, so an emit on server A cannot reach a room on "
+                   "server B. Section 2 shows what each server is given so that they share "
+                   "their broadcasts.")  # fmt: skip
             raise Incorrect(why) from error
 
     def _judge(self, got):
-        if got["acme"]:
-            raise Incorrect(f"the vendor 'acme' got {got['acme']!r}: send only to the room "
-                            "named by the order's 'store'.")  # fmt: skip
-        if (flowers := got["1-206-flowers"]) != [["delivered", ORDER]]:
-            raise Incorrect(f"the vendor '1-206-flowers', on the other server, got {flowers!r}; "
-                            f"expected [['delivered', {ORDER!r}]].")  # fmt: skip
-        return "the emit on server A reached the store's room on server B, and only it."
+        sent = ", then ".join(map(repr, self.orders))
+        for store, events in got.items():
+            wanted = [["delivered", order] for order in self.orders if order["store"] == store]
+            if events != wanted:
+                slip = ("it heard another store's order: send to the room named by the "
+                        "order's 'store' (`to=order['store']`), not a fixed one"
+                        if len(events) > len(wanted) else
+                        "is it in its room (`enter_room(sid, auth['store'])`), and is the "
+                        "order sent on as it came?")  # fmt: skip
+                raise Incorrect(f"a driver on server A sent delivered {sent}; the vendor "
+                                f"{store!r}, on server B, got {events!r}, expected {wanted!r}: "
+                                f"{slip}.")  # fmt: skip
+        return "each emit on server A reached its store's room on server B, and only it."
 
 
 class Reclaim(Problem):
@@ -133,36 +166,50 @@ A delivered entry stays in the group's pending list, owned by the consumer that 
 until someone acknowledges it. XAUTOCLAIM hands those entries to a living consumer.
 """
 
+    count = 3  # entries the dead consumer read (it acknowledged the first)
+    # the stream, the group, the living consumer: twice, so that every name must be used
+    names = (("jobs", "workers", "alive"), ("orders", "crew", "bo"))
+
     def verify(self, recover):
         expect_written(self, recover)
         with _fresh_redis() as url:
-            return self._check_recover(recover, redis.Redis.from_url(url, decode_responses=True))
+            db = redis.Redis.from_url(url, decode_responses=True)
+            return [self._check_recover(recover, db, names) for names in self.names][0]
 
-    def _check_recover(self, recover, db):
-        ids = [db.xadd("jobs", {"order": n}) for n in range(3)]
-        db.xgroup_create("jobs", "workers", id="0")
-        db.xreadgroup("workers", "dead", {"jobs": ">"})  # reads all three...
-        db.xack("jobs", "workers", ids[0])  # ...acknowledges one, then dies
+    def _check_recover(self, recover, db, names):
+        stream, group, me = names
+        call = f"recover(db, {stream!r}, {group!r}, {me!r})"
+        ids = [db.xadd(stream, {"order": n}) for n in range(self.count)]
+        db.xgroup_create(stream, group, id="0")
+        db.xreadgroup(group, "dead", {stream: ">"})  # reads all three...
+        db.xack(stream, group, ids[0])  # ...acknowledges one, then dies
+        time.sleep(0.01)  # the consumer died a moment ago, not in the same millisecond
         try:
-            got = recover(db, "jobs", "workers", "alive")
+            got = recover(db, stream, group, me)
         except Exception as error:
-            raise Incorrect(f"recover(db, 'jobs', 'workers', 'alive') raised {error!r}") from error
+            raise Incorrect(f"{call} raised {error!r}") from error
         self.expect_attempted(got)
-        owners = {c["name"]: c["pending"] for c in db.xpending("jobs", "workers")["consumers"]}
-        if not got and owners == {"dead": 2}:
-            raise Incorrect(self._nothing_claimed(db, owners))
+        expect_value(call, got)
+        owners = {c["name"]: c["pending"] for c in db.xpending(stream, group)["consumers"]}
+        if not got and owners == {"dead": self.count - 1}:
+            raise Incorrect(self._nothing_claimed(db, owners, call, names))
         if list(got) != ids[1:]:
-            raise Incorrect(f"expected the two unacknowledged ids {ids[1:]}, got {got!r}.")
-        if owners != {"alive": 2}:
+            raise Incorrect(f"the dead consumer read {len(ids)} entries and acknowledged the "
+                            f"first; expected the unacknowledged ids {ids[1:]}, got "
+                            f"{got!r}.")  # fmt: skip
+        if owners != {me: self.count - 1}:
             raise Incorrect(f"XPENDING says the pending entries belong to {owners}; "
-                            "they should now belong to 'alive'.")  # fmt: skip
-        return "the two unacknowledged entries now belong to 'alive'; the acked one stayed done."
+                            f"they should now belong to {me!r}.")  # fmt: skip
+        return (
+            f"the {self.count - 1} unacknowledged entries now belong to {me!r}; the acked "
+            "one stayed done."
+        )
 
-    def _nothing_claimed(self, db, owners):
+    def _nothing_claimed(self, db, owners, call, names):
         """An empty takeover: most often a ``min_idle_time`` longer than the entries' idle time."""
         idle = max(info["time_since_delivered"]
-                   for info in db.xpending_range("jobs", "workers", "-", "+", 10))  # fmt: skip
-        return (f"recover(db, 'jobs', 'workers', 'alive') returned [] and XPENDING still says "
+                   for info in db.xpending_range(*names[:2], "-", "+", 10))  # fmt: skip
+        return (f"{call} returned [] and XPENDING still says "
                 f"the entries belong to {owners}. XAUTOCLAIM only takes entries idle for at "
                 f"least min_idle_time milliseconds, and these were delivered {idle} ms ago: "
                 "a minimum meant to protect a slow living consumer skips them. Section 3 says "

@@ -15,15 +15,17 @@ import socketio
 
 from ..ackqueue import MemoryQueue
 from ..caps import NAMESPACE, CapsHub, order_key
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem
+from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value
 from ..servers import serve_socketio, stop
-from ._support import drain, expect_written, server_with
+from ._support import drain, expect_written, installed, server_with
 
 AWAITED = {"emit", "enter_room", "leave_room", "publish", "call", "save_session", "get_session"}
 NAMESPACED = {"on", "emit", "enter_room", "leave_room"}
 
 ORDER = {"store": "1-206-flowers", "orderId": "17", "customer": "Ada Lovelace",
          "address": "12 Pine St"}  # fmt: skip
+# A second order, of another store: an answer must take the store and the order from the event.
+ACME = {"store": "acme", "orderId": "18", "customer": "Grace Hopper", "address": "1 Elm St"}
 
 
 def caps_client(url, client_id, role):
@@ -36,11 +38,15 @@ def caps_client(url, client_id, role):
     return client
 
 
-def play(name, install, people, sender, event):
-    """Serve ``install``; connect ``people``; ``sender`` emits ``event``; what each got."""
+def play(name, install, people, sender, event, orders=(ORDER,), rooms=None):
+    """Serve ``install``; connect ``people``; ``sender`` emits ``event``; what each got.
+
+    ``rooms``, a dict, is filled with the rooms each client was in on the server."""
+    servers = []
 
     def with_sync(sio):
-        install(sio)
+        servers.append(sio)
+        installed(install, sio)
         sio.on("sync", lambda sid: True, namespace=NAMESPACE)  # answered after the event
 
     server = server_with(name, with_sync, async_handlers=False)
@@ -48,8 +54,12 @@ def play(name, install, people, sender, event):
     try:
         for client_id, role in people.items():
             clients[client_id] = caps_client(server.url, client_id, role)
-        clients[sender].emit(event, ORDER)
+        for order in orders:
+            clients[sender].emit(event, order)
         clients[sender].call("sync", timeout=5)  # handled in order: the event is done
+        if rooms is not None:
+            for client_id, client in clients.items():
+                rooms[client_id] = set(servers[0].rooms(client.sid, namespace=NAMESPACE))
         return {client_id: drain(client) for client_id, client in clients.items()}
     finally:
         for client in clients.values():
@@ -143,11 +153,14 @@ whoever is in it now. The vendor is not in `drivers`, so it does not hear its ow
         expect_written(self, stage1)
         return diagnosed(stage1, lambda: self._scenario(stage1))
 
+    orders = (ORDER, {**ORDER, "orderId": "18", "customer": "Grace Hopper"})
+
     def _scenario(self, stage1):
-        people = {"driver-1": "driver", "driver-2": "driver", "1-206-flowers": "vendor"}
-        got = play("stage1", stage1, people, "1-206-flowers", "pickup")
-        expect(got, {"driver-1": [["pickup", ORDER]], "driver-2": [["pickup", ORDER]],
-                     "1-206-flowers": []})  # fmt: skip
+        vendor = self.orders[0]["store"]
+        people = {"driver-1": "driver", "driver-2": "driver", vendor: "vendor"}
+        got = play("stage1", stage1, people, vendor, "pickup", self.orders)
+        heard = [["pickup", order] for order in self.orders]
+        expect(got, {"driver-1": heard, "driver-2": heard, vendor: []})
         return "both drivers got the pickup, and the vendor did not hear its own order."
 
 
@@ -180,12 +193,31 @@ reaches exactly the vendor who asked for the pickup.
         expect_written(self, stage2)
         return diagnosed(stage2, lambda: self._scenario(stage2))
 
+    orders = (ORDER, ACME)  # two stores
+
     def _scenario(self, stage2):
-        people = {"1-206-flowers": "vendor", "acme": "vendor", "driver-1": "driver"}
-        got = play("stage2", stage2, people, "driver-1", "delivered")
-        if got["acme"]:
-            raise Incorrect(f"acme got {got['acme']!r}: send to the order's store only.")
-        expect(got, {"1-206-flowers": [["delivered", ORDER]], "driver-1": []})
+        stores = list(dict.fromkeys(order["store"] for order in self.orders))
+        people = {**{store: "vendor" for store in stores}, "driver-1": "driver"}
+        rooms = {}
+        got = play("stage2", stage2, people, "driver-1", "delivered", self.orders, rooms)
+        sent = ", then ".join(f"{order['orderId']} of {order['store']}" for order in self.orders)
+        for store in stores:
+            wanted = [["delivered", order] for order in self.orders if order["store"] == store]
+            if got[store] != wanted:
+                slip = ("it heard another store's order: send to the order's store "
+                        "(`to=order['store']`), not a fixed room"
+                        if len(got[store]) > len(wanted) else
+                        "is each vendor in the room named by its clientId, and the emit "
+                        "sent to order['store']?")  # fmt: skip
+                raise Incorrect(f"the driver sent delivered for orders {sent}; {store} got "
+                                f"{got[store]!r}, expected {wanted!r}: {slip}")  # fmt: skip
+        expect(got, {"driver-1": []})
+        if "drivers" not in rooms["driver-1"]:
+            inside = sorted(rooms["driver-1"])
+            raise Incorrect(f"driver-1 (role 'driver') is in the rooms {inside}, "
+                            "expected 'drivers' among them: stage 1's pickups would no "
+                            "longer reach it. "
+                            "Keep putting drivers in 'drivers'.")  # fmt: skip
         return "only 1-206-flowers heard about its order."
 
 
@@ -238,6 +270,8 @@ q3.check(send_to_drivers)
 when it comes back and asks `getAll`, and it stays queued until the driver acknowledges.
 """
 
+    orders = (ORDER, {**ORDER, "orderId": "18"})
+
     def verify(self, send_to_drivers):
         expect_written(self, send_to_drivers)
         hub = StageHub(send_to_drivers)
@@ -251,18 +285,24 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
     def _scenario(self, hub, url):
         caps_client(url, "driver-away", "driver").disconnect()  # known, then gone
         online = caps_client(url, "driver-here", "driver")
-        vendor = caps_client(url, "1-206-flowers", "vendor")
-        vendor.call("pickup", ORDER, timeout=5)
+        vendor = caps_client(url, self.orders[0]["store"], "vendor")
+        for order in self.orders:
+            vendor.call("pickup", order, timeout=5)
         if hub.error is not None:
             raise Incorrect(f"send_to_drivers(hub, order) raised {hub.error!r}.")
         if hub.unawaited():
             raise Incorrect("hub.publish(...) was called but never awaited, so it never ran: "
                             "write `await hub.publish(driver, 'pickup', order)`.")  # fmt: skip
         live = drain(online)
-        if [event for event, _ in live] != ["pickup"]:
-            raise Incorrect(f"the connected driver got {live!r}; expected one pickup.")
+        payloads = [m.get("payload") if isinstance(m, dict) else m for _, m in live]
+        if [event for event, _ in live] != ["pickup"] * len(self.orders) or payloads != list(
+            self.orders
+        ):
+            raise Incorrect(f"the vendor asked for pickups {list(self.orders)!r}; the "
+                            f"connected driver got {live!r}, expected each once, as sent. "
+                            "Publish the `order` you were given.")  # fmt: skip
         away = hub.queue.pending("driver-away", "pickup")
-        if [m.payload for m in away] != [ORDER]:
+        if [m.payload for m in away] != list(self.orders):
             raise Incorrect("nothing was queued for the driver who is away: use hub.publish, "
                             "which queues before it sends.")  # fmt: skip
         for client in (online, vendor):
@@ -322,30 +362,48 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
 
     def verify(self, make_storage):
         expect_written(self, make_storage)
-        path = str(Path(tempfile.mkdtemp()) / "hub.db")
+        folder = Path(tempfile.mkdtemp())
+        path, elsewhere = str(folder / "hub.db"), str(folder / "other-hub.db")
         queue, ledger = self._open(make_storage, path)
         queue.enqueue("driver-1", "pickup", ORDER)
-        self._call(ledger.add_driver, "driver-1")
-        self.expect_attempted(self._call(ledger.take, order_key(ORDER), "driver-1"))
+        for driver in ("driver-1", "driver-2"):
+            self._call(ledger.add_driver, driver)
         self.expect_attempted(self._call(ledger.drivers))
+        self._drivers(ledger, "before the restart")
+        self._take(ledger, order_key(ORDER), "driver-1", "driver-1", "before the restart")
         del queue, ledger  # the hub "dies"; a new one starts on the same path
         queue, ledger = self._open(make_storage, path)
         after = [m.payload for m in queue.pending("driver-1", "pickup")]
         if after != [ORDER]:
             raise Incorrect(f"after the restart the queue holds {after!r}: it lived in "
                             "memory. Keep it in a file (notebook 05 §4).")  # fmt: skip
-        if self._call(ledger.drivers) != ["driver-1"]:
-            raise Incorrect(
-                "after the restart the ledger forgot its drivers "
-                f"(drivers() is {ledger.drivers()!r}): a pickup would reach nobody."
-            )
-        taker = self._call(ledger.take, order_key(ORDER), "driver-2")
-        if taker != "driver-1":
-            raise Incorrect(
-                f"after the restart driver-2 could take an order driver-1 had "
-                f"taken (take gave {taker!r}): it would be delivered twice."
-            )
+        self._drivers(ledger, "after the restart")
+        self._take(ledger, order_key(ORDER), "driver-2", "driver-1", "after the restart")
+        self._take(ledger, "acme:99", "driver-2", "driver-2", "after the restart")
+        queue, ledger = self._open(make_storage, elsewhere)
+        if (there := self._call(ledger.drivers)) or queue.pending("driver-1", "pickup"):
+            raise Incorrect(f"make_storage({elsewhere!r}), a new hub on another path, already "
+                            f"knows drivers {there!r} or holds orders: keep the files at the "
+                            "`path` you are given (and `f'{path}.ledger'`).")  # fmt: skip
         return "the queued order, the drivers and who took what all survived the restart."
+
+    def _drivers(self, ledger, when):
+        got = self._call(ledger.drivers)
+        if got != ["driver-1", "driver-2"]:
+            slip = "a pickup would reach nobody" if not got else "it should list their names"
+            if isinstance(got, list) and any(str(name).startswith("driver:") for name in got):
+                slip = ("those are the keys of their rows (driver:<name>): select the "
+                        "driver column")  # fmt: skip
+            raise Incorrect(f"we added driver-1 and driver-2; {when}, drivers() gave {got!r}, "
+                            f"expected ['driver-1', 'driver-2']: {slip}.")  # fmt: skip
+
+    def _take(self, ledger, key, driver, expected, when):
+        got = self._call(ledger.take, key, driver)
+        if got != expected:
+            slip = ("the first driver to take an order keeps it: an order delivered twice"
+                    if expected != driver else "nobody had taken it, so it is theirs")  # fmt: skip
+            raise Incorrect(f"{when}, take({key!r}, {driver!r}) gave {got!r}, expected "
+                            f"{expected!r}: {slip}.")  # fmt: skip
 
     def _open(self, make_storage, path):
         storage = self._call(make_storage, path)
@@ -362,11 +420,13 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
 
     def _call(self, function, *args):
         try:
-            return function(*args)
+            result = function(*args)
         except Exception as error:
             if "_Blank" in str(error) or "____" in str(error):  # a blank still in the class
                 raise NotAttempted(UNTOUCHED) from error
             self._explain(function, args, error)
+        shown = ", ".join(map(repr, args))
+        return expect_value(f"{getattr(function, '__name__', 'it')}({shown})", result)
 
     def _explain(self, function, args, error):
         if isinstance(error, NameError):  # most often: an import left out

@@ -1,6 +1,6 @@
 """Exercises of notebook 08 (measuring): ``from labsupport.exercises.ex08 import q1``."""
 
-from ..checks import Choice, Exercise, Incorrect, Problem
+from ..checks import Choice, Exercise, Incorrect, Problem, expect_value
 
 
 class Ratio(Problem):
@@ -34,7 +34,12 @@ the moment add to both: a busier machine slows both, and the ratio stays put.
             except Exception as error:
                 raise Incorrect(f"ratio(..., {system!r}, {key!r}) raised {error!r}") from error
             self.expect_attempted(got)
-            if not isinstance(got, (int, float)) or abs(got - expected) > 1e-9:
+            expect_value(f"ratio(..., {system!r}, {key!r})", got)
+            if isinstance(got, bool) or not isinstance(got, (int, float)):
+                raise Incorrect(f"for {figures} we expected the number {expected}, got {got!r} "
+                                f"(a {type(got).__name__}): return the quotient itself, not "
+                                "text made from it.")  # fmt: skip
+            if abs(got - expected) > 1e-9:
                 slip = " (upside down?)" if got and abs(got * expected - 1) < 1e-9 else ""
                 raise Incorrect(f"for {figures} we expected {expected}, got {got!r}{slip}.")
         return "system over baseline, both from the same run."
