@@ -75,9 +75,9 @@ def outline(fig):
     """What ``fig`` shows, from its own labels: "2 charts: 'throughput' (x: N; y: jobs)"."""
     parts = []
     for ax in fig.axes:
-        title = ax.get_title() or ax.get_title("left")
-        axes = [f"{name}: {label}" for name, label in (("x", ax.get_xlabel()),
-                                                      ("y", ax.get_ylabel())) if label]  # fmt: skip
+        title = " ".join((ax.get_title() or ax.get_title("left")).split())  # one line
+        axes = [f"{name}: {' '.join(label.split())}" for name, label in (("x", ax.get_xlabel()),
+                ("y", ax.get_ylabel())) if label]  # fmt: skip
         part = repr(title) if title else "untitled"
         parts.append(f"{part} ({'; '.join(axes)})" if axes else part)
     count = f"{len(parts)} chart{'s' if len(parts) != 1 else ''}"
