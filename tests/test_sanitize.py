@@ -36,6 +36,7 @@ STABLE = [
     "ABCDEFGHIJKLMNOPQRST is twenty letters, not a session id",
     "Python: 3.11 is the minimum",
     "the password: is never printed here",
+    "Figure: 200 of 200 delivered, data:image/png;base64,iVBORw0K in a sentence",
 ]
 
 
@@ -55,6 +56,10 @@ VARYING = [
     ('{"event": "connect", "time": 1795765367.2345498}', '{"event": "connect", "time": TIME}'),
     ("<IPython.lib.display.IFrame at 0x7fc6ac194f50>", "<IPython.lib.display.IFrame at 0xADDRESS>"),
     ("user name: admin | password: Xq3_9fk-2LmPz0aB", "user name: admin | password: PASSWORD"),
+    (
+        '<img alt="3 bars. 1 chart." src="data:image/png;base64,iVBORw0K+/a=">',
+        '<img alt="3 bars. 1 chart." src="data:image/png;base64,PNG">',
+    ),
 ]
 
 
