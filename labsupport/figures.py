@@ -72,16 +72,19 @@ def overlaps(fig):
 
 
 def outline(fig):
-    """What ``fig`` shows, from its own labels: "2 charts: 'throughput' (x: N; y: jobs)"."""
+    """What ``fig`` shows, from its own labels: "a chart 'throughput' (x: N; y: jobs)".
+
+    Each axes is a chart, or a drawing when its axes are off (a diagram, a table).
+    """
     parts = []
     for ax in fig.axes:
         title = " ".join((ax.get_title() or ax.get_title("left")).split())  # one line
-        axes = [f"{name}: {' '.join(label.split())}" for name, label in (("x", ax.get_xlabel()),
-                ("y", ax.get_ylabel())) if label]  # fmt: skip
-        part = repr(title) if title else "untitled"
-        parts.append(f"{part} ({'; '.join(axes)})" if axes else part)
-    count = f"{len(parts)} chart{'s' if len(parts) != 1 else ''}"
-    return f"{count}: " + ", ".join(parts)
+        labels = [f"{name}: {' '.join(label.split())}" for name, label in (("x", ax.get_xlabel()),
+                  ("y", ax.get_ylabel())) if label and ax.axison]  # fmt: skip
+        part = "a chart" if ax.axison else "a drawing"
+        part += f" {title!r}" if title else ""
+        parts.append(f"{part} ({'; '.join(labels)})" if labels else part)
+    return ", ".join(parts)
 
 
 def warn_overlaps(fig):
@@ -103,7 +106,7 @@ def show(fig, description):
     """Check ``fig`` for overlapping texts, show it with ``description`` as its alt text,
     print ``Figure: description``, and close it (so Jupyter does not show it twice)."""
     warn_overlaps(fig)
-    said = f"{description.rstrip('.')}. {outline(fig)}."
+    said = f"{description.rstrip('.')}. Shown as {outline(fig)}."
     data = base64.b64encode(png(fig)).decode()
     img = f'<img alt="{html.escape(said)}" src="data:image/png;base64,{data}">'
     display({"text/html": img, "text/plain": f"[figure] {said}"}, raw=True)

@@ -52,11 +52,17 @@ def draw():
     return fig
 
 
+def _and(names):
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
+
+
 def describe():
     """The drawing in words: each TCP/IP layer with the OSI layers it covers, then the
     layers the course experiments on."""
-    covers = [f"{name} covers OSI {' and '.join(OSI[low - 1:high])}"
-              for name, (low, high) in TCP_IP.items()]  # fmt: skip
+    covers = [
+        f"{name} covers OSI {_and(OSI[low - 1 : high])}" for name, (low, high) in TCP_IP.items()
+    ]
     first, last = min(EXPERIMENTS), max(EXPERIMENTS)
     return (
         f"the OSI model's {len(OSI)} layers beside TCP/IP's {len(TCP_IP)}: "

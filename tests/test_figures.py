@@ -80,9 +80,12 @@ def test_outline_says_titles_and_axes():
     fig, (left, right) = plt.subplots(1, 2)
     left.set(title="throughput", xlabel="N", ylabel="jobs per second")
     right.set(xlabel="N")
-    assert figures.outline(fig) == (
-        "2 charts: 'throughput' (x: N; y: jobs per second), untitled (x: N)"
-    )
+    assert figures.outline(fig) == "a chart 'throughput' (x: N; y: jobs per second), a chart (x: N)"
+
+
+def test_outline_calls_axes_that_are_off_a_drawing():
+    fig = Trace().diagram("nothing yet")
+    assert figures.outline(fig) == "a drawing 'nothing yet'"
 
 
 def test_show_gives_alt_text_and_a_figure_line(capsys, monkeypatch):
@@ -92,7 +95,8 @@ def test_show_gives_alt_text_and_a_figure_line(capsys, monkeypatch):
     ax.set(title="delivered", ylabel="fraction")
     figures.show(fig, "the queue delivered 200 of 200, emit and forget 148")
     said = (
-        "the queue delivered 200 of 200, emit and forget 148. 1 chart: 'delivered' (y: fraction)."
+        "the queue delivered 200 of 200, emit and forget 148. "
+        "Shown as a chart 'delivered' (y: fraction)."
     )
     assert capsys.readouterr().out == f"Figure: {said}\n"
     img = shown[0]["text/html"]
@@ -136,6 +140,7 @@ def test_the_layers_figure_is_legible_and_described():
     assert figures.overlaps(layers.draw()) == []
     said = layers.describe()
     assert "internet (IP) covers OSI network" in said
+    assert "application covers OSI session, presentation and application" in said
     assert "OSI layers 2 to 7" in said
 
 
