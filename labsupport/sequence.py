@@ -8,6 +8,8 @@ starting, a client deciding to disconnect) is a dot on its actor's line. ``descr
 says the same diagram in words, for a screen reader (``figures.show`` uses it).
 """
 
+from collections import Counter
+
 import matplotlib.pyplot as plt
 
 MAX_LABEL = 40  # characters of payload shown on an arrow; the table shows it all
@@ -57,15 +59,26 @@ def draw(records, title=None):
     return fig
 
 
-def describe(records):
-    """The diagram in words: who is in it, then every arrow or dot in order."""
-    lanes = ", ".join(_lanes(records))
+def describe(records, ordered=True):
+    """The diagram in words: who is in it, then every arrow or dot, top to bottom.
+
+    ``ordered=False`` where the scheduler decides the order of some events (a broadcast
+    reaches bob or carol first): then the arrows are listed by who sent what to whom,
+    alphabetically and counted, so the words are the same on every run.
+    """
     steps = [
         f"{r.actor}: {r.event}"
         if r.sender in (None, r.actor)
         else f"{r.sender} to {r.actor}: {r.event}"
         for r in records
     ]
-    return f"a sequence diagram of {len(records)} events among {lanes}, in order: " + "; ".join(
-        steps
+    start = f"a sequence diagram of {len(records)} events"
+    if ordered:
+        return f"{start} among {', '.join(_lanes(records))}, top to bottom: " + "; ".join(steps)
+    counted = [
+        f"{step} ({n} times)" if n > 1 else step for step, n in sorted(Counter(steps).items())
+    ]
+    return (
+        f"{start} among {', '.join(sorted(_lanes(records)))}, in an order that varies: "
+        + "; ".join(counted)
     )

@@ -131,9 +131,13 @@ def test_a_sequence_diagram_is_legible_and_described():
     assert figures.overlaps(fig) == []
     assert fig.get_size_inches()[0] <= sequence.MAX_WIDTH
     said = sequence.describe(trace.records())
-    assert said.startswith("a sequence diagram of 9 events among server, alice, bob, carol")
+    assert said.startswith("a sequence diagram of 9 events among server, alice, bob, carol, top")
     assert "alice to server: chat; server to bob: chat" in said
     assert said.endswith("carol: disconnect")
+    unordered = sequence.describe(trace.records()[::-1], ordered=False)
+    assert unordered == sequence.describe(trace.records(), ordered=False)
+    assert "among alice, bob, carol, server, in an order that varies: " in unordered
+    assert "bob to server: connect; carol to server: connect; carol: disconnect" in unordered
 
 
 def test_the_layers_figure_is_legible_and_described():
