@@ -26,7 +26,8 @@ class NewsFeed:
     def __init__(self):
         self.items = []
         self.sockets = set()
-        self.requests = 0  # HTTP polling requests served
+        self.requests = 0  # HTTP polling requests served (GET /news)
+        self.websockets_opened = 0  # HTTP GETs on /news/ws that became a WebSocket
 
     async def publish(self, text):
         item = {"id": len(self.items) + 1, "text": text, "published": time.perf_counter()}
@@ -55,6 +56,7 @@ class NewsFeed:
         """``GET /news/ws``: upgrade to a WebSocket and push every new item to it."""
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
+        self.websockets_opened += 1
         self.sockets.add(ws)
         try:
             async for message in ws:  # the client may talk too: it is bidirectional

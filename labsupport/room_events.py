@@ -1,6 +1,7 @@
 """Room events for python-socketio: create-room, delete-room, join-room, leave-room.
 
-Notebook 04 (section 3) uses them, and exercise q2 there counts rooms from them.
+Notebook 04 (section 3) uses them, runs Node's own adapter through the same steps
+(``start_node``, ``watch_node``), and exercise q2 there counts rooms from them.
 
 socket.io for Node (3.1 and later) has its *adapter*, the part that keeps track of
 rooms, announce changes to them::
@@ -23,10 +24,17 @@ python-socketio puts a connection in its sid room *before* the ``connect`` handl
 runs, so a refused connection creates and deletes its room; Node does it after.)
 
 Everything goes through two methods of the manager, ``basic_enter_room`` and
-``basic_leave_room``, so those are the two this mixin watches.
+``basic_leave_room``, so those are the two this mixin watches. A third,
+``basic_disconnect``, leaves a connection's rooms in the order it joined them (its own
+room first), as Node's adapter does; python-socketio's own order is the order the rooms
+were created.
 """
 
+import json
+
 import socketio
+
+from . import jsclient, processes
 
 EVENTS = ("create-room", "delete-room", "join-room", "leave-room")
 
@@ -38,6 +46,7 @@ class RoomEventsMixin:
         super().__init__(*args, **kwargs)
         self.listeners = []  # (event, namespace, listener)
         self.own_rooms = set()  # rooms named after the sid of their one member
+        self.joined = {}  # (namespace, sid) -> {room: None}, in the order they were joined
 
     def on(self, event, listener, namespace="/"):
         """Call ``listener(room)`` or ``listener(room, sid)`` on ``event`` in ``namespace``."""
@@ -64,6 +73,7 @@ class RoomEventsMixin:
         if not existed:
             self._fire("create-room", namespace, room)
         if not was_member:
+            self.joined.setdefault((namespace, sid), {})[room] = None
             self._fire("join-room", namespace, room, sid)
 
     def basic_leave_room(self, sid, namespace, room):
@@ -71,10 +81,16 @@ class RoomEventsMixin:
         super().basic_leave_room(sid, namespace, room)
         if room is None or not was_member:
             return
+        self.joined.get((namespace, sid), {}).pop(room, None)
         self._fire("leave-room", namespace, room, sid)
         if not self._members(namespace, room):
             self._fire("delete-room", namespace, room)
             self.own_rooms.discard(room)
+
+    def basic_disconnect(self, sid, namespace, **kwargs):
+        for room in list(self.joined.pop((namespace, sid), {})):  # without it: creation order
+            self.basic_leave_room(sid, namespace, room)
+        super().basic_disconnect(sid, namespace, **kwargs)
 
 
 class RoomEventsManager(RoomEventsMixin, socketio.AsyncManager):
@@ -102,6 +118,25 @@ def watch(manager, trace, namespace="/"):
 
     for event in EVENTS:
         manager.on(event, recorder(event), namespace)
+
+
+def start_node(name="node-rooms"):
+    """socket.io's own server for Node, with the rooms server's ``join`` and ``leave``, its
+    adapter's room events printed one line each (``js/room_events_server.mjs``): the
+    reference the events above are held to. A process: ``.stop()`` ends it."""
+    script = jsclient.SCRIPTS / "room_events_server.mjs"
+    return processes.start_process(name, [jsclient.node(), str(script)])
+
+
+def watch_node(server, trace):
+    """Record the room events Node's adapter has printed so far into ``trace``, as ``watch``
+    records python-socketio's: actor ``"adapter"``, own rooms shown by their label."""
+    events = [json.loads(line) for line in server.output if line.startswith('{"event"')]
+    own = {e["room"] for e in events if e["event"] == "join-room" and e["room"] == e["id"]}
+    for e in events:
+        room = f"own room of {trace.label(e['room'])}" if e["room"] in own else e["room"]
+        trace.record("adapter", e["event"], room, conn=e.get("id"))
+    return len(events)
 
 
 def membership(records):

@@ -5,10 +5,14 @@ keeps them in ``linecache``); here each "cell" is registered the same way. The h
 program is then run with ``--stages`` and put through a kill -9.
 """
 
+import ast
 import linecache
 import re
 import sys
+from pathlib import Path
 
+import nbformat
+import pytest
 import requests
 
 from labsupport import caps_stages, processes, registry
@@ -16,6 +20,7 @@ from labsupport.caps_programs import make_order
 from labsupport.exercises import ex07
 
 CONNECTED = re.compile(r"connected as")
+NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
 
 def as_cells(source):
@@ -35,7 +40,8 @@ def solved_stages():
     imports, ledger = stage4.split("\n\n\nclass DurableLedger")
     ledger, drivers = ("class DurableLedger" + ledger).split("\n\n\ndef add_driver")
     drivers, storage = ("def add_driver" + drivers).split("\n\n\ndef make_storage")
-    blocks = [stage3, imports, ledger, drivers, "def make_storage" + storage]
+    stage3 = f"from labsupport.exercises.ex07 import q3\n\n{stage3}\n\nq3.check(send_to_drivers)"
+    blocks = [stage3, imports, ledger, drivers, "def make_storage" + storage]  # checks inside
     return as_cells("\n# cell\n".join(block.strip() + "\n" for block in blocks))
 
 
@@ -43,6 +49,61 @@ def test_write_stages_refuses_a_cell_with_a_blank(tmp_path, capsys):
     cells = as_cells("async def send_to_drivers(hub, order):\n    return ____\n")
     assert caps_stages.write_stages(tmp_path / "s.py", cells["send_to_drivers"]) is None
     assert "not written yet" in capsys.readouterr().out
+
+
+def test_write_stages_keeps_the_definitions_and_leaves_out_what_a_cell_runs(tmp_path, capsys):
+    cells = as_cells(
+        "from labsupport.checks import ____\n"
+        "ROOM = 'drivers'\n"
+        "async def send_to_drivers(hub, order):\n"
+        "    for driver in hub.ledger.drivers():\n"
+        "        await hub.publish(driver, 'pickup', order)\n"
+        "print('defined', send_to_drivers.__name__)\n"
+        "drivers = {name: len(name) for name in ('driver-1', 'driver-2')}\n"
+        "alias = send_to_drivers\n"
+    )
+    path = caps_stages.write_stages(str(tmp_path / "s.py"), cells["send_to_drivers"])
+    text = open(path).read()
+    assert "ROOM = 'drivers'" in text and "alias = send_to_drivers" in text
+    for left_out in ("print(", "drivers = {", "____"):
+        assert left_out not in text
+    assert caps_stages.load_stages(path).alias.__name__ == "send_to_drivers"
+
+
+def test_a_stage_that_needs_a_notebook_object_falls_back_to_the_finished_hub(tmp_path, capsys):
+    cells = as_cells(
+        "import os\nSUFFIX = os.path.join('a', 'b')\n# cell\n"
+        "def make_storage(path, suffix=SUFFIX):\n    return os.path.join(path, suffix)\n"
+    )
+    assert caps_stages.write_stages(tmp_path / "s.py", cells["make_storage"]) is None
+    assert "do not load on their own (NameError" in capsys.readouterr().out
+
+
+def test_a_module_another_cell_imported_is_imported_in_the_stages_file(tmp_path):
+    cells = as_cells("import os.path as where\n# cell\ndef make_storage(path):\n"
+                     "    return where.join(path, 'x'), None\n")  # fmt: skip
+    path = caps_stages.write_stages(str(tmp_path / "s.py"), cells["make_storage"])
+    assert caps_stages.load_stages(path).make_storage("d") == ("d/x", None)
+
+
+def top_level_names(source, kinds=caps_stages.DEFINITIONS + (ast.Assign, ast.AnnAssign)):
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(source, "<cell>", "exec", flags)
+    return {name for node in tree.body if isinstance(node, kinds)
+            for name in caps_stages._bound(node)}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["07_capstone_caps.ipynb", "07_capstone_caps_starter.ipynb"])
+def test_no_notebook_variable_shadows_a_stage(name):
+    """A cell that rebinds a stage's name (a dict ``drivers``) breaks what runs after it."""
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    stage_cells = [c for c in code if "starter" in c.metadata and top_level_names(c.source, defs)]
+    stages = set().union(*(top_level_names(c.source, defs) for c in stage_cells))
+    others = set().union(*(top_level_names(c.source) for c in code if c not in stage_cells))
+    assert {"send_to_drivers", "drivers", "make_storage"} <= stages
+    assert not stages & others, f"{name}: a notebook variable shadows a stage"
 
 
 def part(name, *args, ready=CONNECTED):
@@ -56,6 +117,7 @@ def test_the_hub_program_runs_the_learners_stages_through_a_kill_9(tmp_path):
               cells["make_storage"]]  # fmt: skip
     stages = caps_stages.write_stages(str(tmp_path / "stages.py"), *things)
     assert "INSERT OR IGNORE" in open(stages).read()
+    assert "q3.check" not in open(stages).read()  # the check in stage 3's cell stays out
     hub_args = ["hub", "--db", str(tmp_path / "caps.db"), "--stages", stages]
     try:
         hub = part("hub", *hub_args, ready=processes.READY)

@@ -28,4 +28,5 @@ def test_push_and_poll_both_get_every_item_and_push_needs_no_requests():
         servers.stop_all()
     assert [item["text"] for item in pushed] == ["item 1", "item 2", "item 3"]
     assert [item["id"] for item in polled] == [2, 3]
-    assert feed.requests == 1
+    assert feed.requests == 1  # the one GET /news
+    assert feed.websockets_opened == 1  # the one GET /news/ws, upgraded

@@ -1,9 +1,13 @@
-"""labsupport.room_events: each event's timing and arguments, as socket.io's Node adapter does."""
+"""labsupport.room_events: each event's timing and arguments, as socket.io's Node adapter does.
+
+The last test runs the same steps on socket.io's own server for Node
+(``js/room_events_server.mjs``) and requires the two logs to be equal, line for line.
+"""
 
 import pytest
 import socketio
 
-from labsupport import clients, servers
+from labsupport import clients, room_events, servers
 from labsupport.room_events import RoomEventsManager, membership, watch
 from labsupport.trace import Trace
 
@@ -128,3 +132,38 @@ def test_watch_labels_own_rooms_and_membership_counts(setup):
     payloads = [r.payload for r in trace.records()]
     assert payloads == ["own room of c1", "own room of c1", "r", "r"]
     assert membership(trace.records()) == {"own room of c1": [(2, 1)], "r": [(4, 1)]}
+
+
+def through_the_steps(url, seen):
+    """Notebook 04's steps and more; ``seen(n)`` waits until ``n`` rooms were deleted.
+
+    bob connects after r exists, so the order he joined his rooms (his own first) is not
+    the order they were created (r first): a disconnect leaves them in the order joined.
+    """
+    alice = clients.connect("alice", url)
+    alice.call("join", "r")
+    alice.call("join", "r")  # already in it: nothing
+    bob = clients.connect("bob", url)
+    for client, event, room in [(bob, "join", "r"), (alice, "join", "mine"),
+                                (alice, "leave", "r"), (alice, "leave", "r"),
+                                (bob, "join", "mine"), (bob, "leave", "never joined")]:  # fmt: skip
+        client.call(event, room)
+    bob.stop()  # leaves his own room (deleted), r (deleted) and mine (alice stays)
+    seen(2)
+    alice.stop()  # leaves her own room and mine: both deleted
+    seen(4)
+
+
+def test_node_adapter_announces_the_same_events_in_the_same_order(setup):
+    sio, server, _, _ = setup
+    python_log, node_log = Trace(), Trace()
+    watch(sio.manager, python_log)
+    through_the_steps(server.url, lambda n: python_log.wait_for("delete-room", count=n))
+    node = room_events.start_node("test-node-rooms")
+    through_the_steps(node.url, lambda n: node.wait_for_line('"delete-room"', count=n))
+    assert room_events.watch_node(node, node_log) == len(python_log.records()) == 20
+
+    def lines(log):  # fmt: skip
+        return [(r.event, r.payload, r.conn) for r in log.records()]
+
+    assert lines(node_log) == lines(python_log)

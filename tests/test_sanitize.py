@@ -35,6 +35,8 @@ STABLE = [
     "a word of exactly twenty",
     "ABCDEFGHIJKLMNOPQRST is twenty letters, not a session id",
     "Python: 3.11 is the minimum",
+    "[     ok] python-socketio: 5.18.1",  # pinned in requirements.txt: the same everywhere
+    "[     ok] socket.io-client (npm): 4.8.4",  # pinned in package-lock.json
     "the password: is never printed here",
     "Figure: 200 of 200 delivered, data:image/png;base64,iVBORw0K in a sentence",
 ]
@@ -53,6 +55,9 @@ VARYING = [
     ("https://hub.example/user/a/proxy/40123/page", "https://hub.example/user/a/proxy/PORT/page"),
     ("<ServerProcess 'echo' pid=1229 running>", "<ServerProcess 'echo' pid=PID running>"),
     ("[     ok] redis-server: 7.0.15", "[     ok] redis-server: VERSION"),
+    ("[     ok] headless Chromium: 156.0.8078", "[     ok] headless Chromium: VERSION"),
+    ("[     ok] headless Chromium: 120.0.6099.224", "[     ok] headless Chromium: VERSION"),
+    ("[     ok] Python: 3.11.2", "[     ok] Python: VERSION"),
     ('{"event": "connect", "time": 1795765367.2345498}', '{"event": "connect", "time": TIME}'),
     ("<IPython.lib.display.IFrame at 0x7fc6ac194f50>", "<IPython.lib.display.IFrame at 0xADDRESS>"),
     ("user name: admin | password: Xq3_9fk-2LmPz0aB", "user name: admin | password: PASSWORD"),

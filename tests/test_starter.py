@@ -30,9 +30,12 @@ def test_every_stage_has_a_blank_in_the_starter_and_none_in_the_solution():
     assert len(stages) >= 6  # stages 1-3, and stage 4's ledger, its drivers, make_storage
     for cell in stages:
         assert "____" not in cell.source
-    checks = [c.source for c in solved.cells if c.cell_type == "code" and ".check(" in c.source]
+    checks = [c for c in solved.cells if c.cell_type == "code" and ".check(" in c.source]
     answers = ["stage1", "stage2", "send_to_drivers", "make_storage"]
-    assert checks == [f"q{n}.check({name})" for n, name in enumerate(answers, 1)]
+    assert [c.source.splitlines()[-1] for c in checks] == [
+        f"q{n}.check({name})" for n, name in enumerate(answers, 1)
+    ]  # each stage's cell ends with its check, in the starter too (write_stages leaves it out)
+    assert all(c.metadata["starter"].endswith(c.source.splitlines()[-1]) for c in checks)
 
 
 def test_the_starter_never_shows_an_answer_and_imports_what_stage_4_needs():
