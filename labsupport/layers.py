@@ -4,6 +4,7 @@ Both models describe networking as layers, each using the one below it. OSI has
 seven, TCP/IP (the one the Internet is built on) has four; the drawing shows which
 OSI layers each TCP/IP layer covers, and where each notebook's experiments happen.
 Notebook 01 §5 draws it; it is a figure helper, not something the learner builds.
+``describe`` says the same in words, for a screen reader.
 """
 
 import matplotlib.pyplot as plt
@@ -31,7 +32,7 @@ EXPERIMENTS = {
 
 def draw():
     """Return a figure of both models, with the course's experiments beside them."""
-    fig, ax = plt.subplots(figsize=(10, 4.6))
+    fig, ax = plt.subplots(figsize=(9, 4.6))
     for level, name in enumerate(OSI, start=1):
         ax.add_patch(plt.Rectangle((0, level - 1), 2, 1, fc="#dbe9f6", ec="white", lw=2))
         ax.text(1, level - 0.5, f"{level} {name}", ha="center", va="center")
@@ -49,3 +50,23 @@ def draw():
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def _and(names):
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
+
+
+def describe():
+    """The drawing in words: each TCP/IP layer with the OSI layers it covers, then the
+    layers the course experiments on."""
+    covers = [
+        f"{name} covers OSI {_and(OSI[low - 1 : high])}" for name, (low, high) in TCP_IP.items()
+    ]
+    first, last = min(EXPERIMENTS), max(EXPERIMENTS)
+    return (
+        f"the OSI model's {len(OSI)} layers beside TCP/IP's {len(TCP_IP)}: "
+        + "; ".join(covers)
+        + f"; the course experiments on OSI layers {first} to {last}, {OSI[first - 1]} to "
+        f"{OSI[last - 1]}"
+    )

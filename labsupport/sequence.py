@@ -4,12 +4,16 @@ Notebook 00 draws its first one (``trace.diagram()``); notebooks 02 to 07 draw t
 
 Time runs downwards. An arrow goes from the sender's line to the receiver's line and
 is labelled with the event and its payload; a record with no sender (a server
-starting, a client deciding to disconnect) is a dot on its actor's line.
+starting, a client deciding to disconnect) is a dot on its actor's line. ``describe``
+says the same diagram in words, for a screen reader (``figures.show`` uses it).
 """
+
+from collections import Counter
 
 import matplotlib.pyplot as plt
 
 MAX_LABEL = 40  # characters of payload shown on an arrow; the table shows it all
+MAX_WIDTH = 9  # inches: wider, and the notebook shrinks the picture and its text
 
 
 def _lanes(records):
@@ -31,7 +35,7 @@ def draw(records, title=None):
     """Return a matplotlib figure of ``records`` (a list of ``trace.Record``)."""
     lanes = _lanes(records)
     height = 1.2 + 0.45 * max(len(records), 1)
-    fig, ax = plt.subplots(figsize=(2.4 * max(len(lanes), 2) + 1, height))
+    fig, ax = plt.subplots(figsize=(min(2.4 * max(len(lanes), 2) + 1, MAX_WIDTH), height))
     bottom = len(records) + 1
     for name, x in lanes.items():
         ax.plot([x, x], [0, bottom], color="0.75", zorder=0)
@@ -53,3 +57,28 @@ def draw(records, title=None):
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def describe(records, ordered=True):
+    """The diagram in words: who is in it, then every arrow or dot, top to bottom.
+
+    ``ordered=False`` where the scheduler decides the order of some events (a broadcast
+    reaches bob or carol first): then the arrows are listed by who sent what to whom,
+    alphabetically and counted, so the words are the same on every run.
+    """
+    steps = [
+        f"{r.actor}: {r.event}"
+        if r.sender in (None, r.actor)
+        else f"{r.sender} to {r.actor}: {r.event}"
+        for r in records
+    ]
+    start = f"a sequence diagram of {len(records)} events"
+    if ordered:
+        return f"{start} among {', '.join(_lanes(records))}, top to bottom: " + "; ".join(steps)
+    counted = [
+        f"{step} ({n} times)" if n > 1 else step for step, n in sorted(Counter(steps).items())
+    ]
+    return (
+        f"{start} among {', '.join(sorted(_lanes(records)))}, in an order that varies: "
+        + "; ".join(counted)
+    )

@@ -198,6 +198,7 @@ def test_run_all_in_jupyterlab_in_a_real_browser(lab, page, notebook):
         frame = page.frame_locator(".jp-OutputArea iframe").first
         frame.get_by_text('news ["sent from Python"]').wait_for(timeout=10_000)
     take_screenshots(page, notebook.stem)
+    assert figures_without_alt_text(page) == []
     assert saved_problems(read_saved(saved, before)) == []
     assert code_cells == sum(c.cell_type == "code" for c in nbformat.read(notebook, 4).cells)
     assert shut_down_kernels(url) == [], "a process outlived its notebook's kernel"
@@ -241,6 +242,16 @@ def run_in_kernel(url, code):
         client.stop_channels()
     assert reply["content"]["status"] == "ok", reply["content"]
     return "".join(printed)
+
+
+def figures_without_alt_text(page):
+    """What a screen reader would call just "image": every figure is an <img> in the
+    page, and its alt attribute (figures.show's description) is what gets said."""
+    images = page.locator(".jp-OutputArea-output img")
+    assert images.count(), "no figure in the page"
+    found = [images.nth(i) for i in range(images.count())]
+    return [i.evaluate("e => e.outerHTML.slice(0, 100)") for i in found
+            if not (i.get_attribute("alt") or "").strip()]  # fmt: skip
 
 
 def take_screenshots(page, name):

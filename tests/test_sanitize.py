@@ -38,6 +38,7 @@ STABLE = [
     "[     ok] python-socketio: 5.18.1",  # pinned in requirements.txt: the same everywhere
     "[     ok] socket.io-client (npm): 4.8.4",  # pinned in package-lock.json
     "the password: is never printed here",
+    "Figure: 200 of 200 delivered, data:image/png;base64,iVBORw0K in a sentence",
 ]
 
 
@@ -60,6 +61,10 @@ VARYING = [
     ('{"event": "connect", "time": 1795765367.2345498}', '{"event": "connect", "time": TIME}'),
     ("<IPython.lib.display.IFrame at 0x7fc6ac194f50>", "<IPython.lib.display.IFrame at 0xADDRESS>"),
     ("user name: admin | password: Xq3_9fk-2LmPz0aB", "user name: admin | password: PASSWORD"),
+    (
+        '<img alt="3 bars. 1 chart." src="data:image/png;base64,iVBORw0K+/a=">',
+        '<img alt="3 bars. 1 chart." src="data:image/png;base64,PNG">',
+    ),
 ]
 
 
