@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+import engineio
 import requests
 import socketio
 import websocket
@@ -343,6 +344,108 @@ SUBSECOND = (
     "refused (ValueError)",
     "advertised 500 ms",
 )
+
+
+# The official suites (the ``test-suite/`` folders of socketio/engine.io-protocol and
+# socketio/socket.io-protocol, run with their own npm packages: docs/upstream.md) want a
+# server set up as their READMEs say. ``suite_server`` starts one for each system.
+
+SUITE_SETTINGS = {"ping_interval": 0.3, "ping_timeout": 0.2, "max_http_buffer_size": 1_000_000,
+                  "cors_allowed_origins": "*"}  # fmt: skip
+NODE_SUITE_SERVERS = {  # the READMEs' servers, as programs printing the ready line
+    "engine.io": """
+const { attach } = require("engine.io");
+const http = createServer();
+const server = attach(http, { pingInterval: 300, pingTimeout: 200, maxPayload: 1e6,
+                               cors: { origin: "*" } });
+server.on("connection", (socket) => socket.on("data", (...args) => socket.send(...args)));
+""",
+    "socket.io": """
+const { Server } = require("socket.io");
+const http = createServer();
+const io = new Server(http, { pingInterval: 300, pingTimeout: 200, maxPayload: 1e6,
+                              connectTimeout: 1000, cors: { origin: "*" } });
+io.on("connection", (socket) => {
+  socket.emit("auth", socket.handshake.auth);
+  socket.on("message", (...args) => socket.emit("message-back", ...args));
+  socket.on("message-with-ack", (...args) => { const ack = args.pop(); ack(...args); });
+});
+io.of("/custom").on("connection", (socket) => socket.emit("auth", socket.handshake.auth));
+""",
+}
+REQUIRE = """
+import { createRequire } from "node:module";
+import { createServer } from "node:http";
+const require = createRequire(process.env.COURSE_ROOT + "/package.json");
+"""
+LISTEN = """
+http.listen(0, "127.0.0.1", () =>
+  console.log(`listening on http://127.0.0.1:${http.address().port}`));
+process.on("SIGTERM", () => process.exit(0));
+"""
+
+
+def suite_socketio(server_class=socketio.AsyncServer, **options):
+    """The socket.io suite's server: ``auth`` echoed on connect, ``message`` sent back,
+    ``message-with-ack`` acknowledged with its arguments, and a ``/custom`` namespace.
+
+    ``always_connect``: the CONNECT answer goes out before the connect handler runs, so
+    that "auth" follows it, as Node orders them (an application's choice, not a rule)."""
+    sio = server_class(async_mode="aiohttp", always_connect=True,
+                       **{**SUITE_SETTINGS, **options})  # fmt: skip
+
+    for namespace in ("/", "/custom"):
+
+        async def hello(sid, environ, auth=None, namespace=namespace):
+            await sio.emit("auth", auth or {}, to=sid, namespace=namespace)
+
+        sio.on("connect", hello, namespace=namespace)
+
+    @sio.event
+    async def message(sid, *args):
+        await sio.emit("message-back", args, to=sid)
+
+    sio.on("message-with-ack", lambda sid, *args: args)
+    return sio
+
+
+def suite_server(system, suite):
+    """Start ``system`` set up for the official ``suite`` ("engine.io" or "socket.io")."""
+    name = f"suite-{suite}-{system}"
+    if system == "node":
+        program = REQUIRE + NODE_SUITE_SERVERS[suite] + LISTEN
+        argv = ["node", "--input-type=module", "-e", program]
+        server = processes.start_process(name, argv, env={"COURSE_ROOT": str(ROOT)})
+        registry.forget(server.name, server)
+        return server
+    fast = {"server_class": fast_socket().FastPathServer, "async_handlers": False}
+    options = fast if system == "fastpath" else {}
+    app = servers.web.Application()
+    if suite == "socket.io":
+        sio = suite_socketio(**options)
+        if system == "plain":
+            sio.attach(app)
+        else:
+            guard.attach(sio, app, connect_timeout=1)  # the suite's connectTimeout
+    elif system == "plain":  # python-engineio as it comes, echoing every message
+        eio = engineio.AsyncServer(async_mode="aiohttp", **SUITE_SETTINGS)
+
+        @eio.on("message")
+        async def echo(sid, data):
+            await eio.send(sid, data)
+
+        eio.attach(app, engineio_path="engine.io")
+    else:  # the course's Engine.IO layer (its guard), with an echo in place of Socket.IO
+        sio = (options.pop("server_class", socketio.AsyncServer))(
+            async_mode="aiohttp", **SUITE_SETTINGS, **options
+        )
+        checks = guard.guard(sio)
+        checks.received = lambda sid, data: sio.eio.send(sid, data)
+        sio.attach(app, socketio_path="engine.io")
+        guard.guard_app(app)
+    server = servers.serve_app(app, name=name)
+    registry.forget(server.name, server)
+    return server
 
 
 def table():
