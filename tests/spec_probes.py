@@ -31,7 +31,7 @@ import socketio
 import websocket
 
 from labsupport import jsclient, processes, registry, servers
-from labsupport.production import benchmark, guard
+from labsupport.production import benchmark, guard, tuned
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = float(os.environ.get("SPEC_TIMEOUT", 1))  # CONNECT and upgrade timeouts, seconds
@@ -409,8 +409,13 @@ def suite_socketio(server_class=socketio.AsyncServer, **options):
     return sio
 
 
-def suite_server(system, suite):
-    """Start ``system`` set up for the official ``suite`` ("engine.io" or "socket.io")."""
+def suite_server(system, suite, compression=False):
+    """Start ``system`` set up for the official ``suite`` ("engine.io" or "socket.io").
+
+    The course's servers decline WebSocket compression (``tuned.decline_compression``),
+    as Node's server does by default. ``compression=True`` leaves aiohttp to accept it,
+    as python-socketio does: Node's ``ws`` client then compresses every frame, in
+    zlib's thread pool, and two upgrade tests race (docs/upstream.md)."""
     name = f"suite-{suite}-{system}"
     if system == "node":
         program = REQUIRE + NODE_SUITE_SERVERS[suite] + LISTEN
@@ -420,7 +425,8 @@ def suite_server(system, suite):
         return server
     fast = {"server_class": fast_socket().FastPathServer, "async_handlers": False}
     options = fast if system == "fastpath" else {}
-    app = servers.web.Application()
+    declined = [] if compression or system == "plain" else [tuned.decline_compression]
+    app = servers.web.Application(middlewares=declined)
     if suite == "socket.io":
         sio = suite_socketio(**options)
         if system == "plain":
