@@ -62,6 +62,7 @@ import time
 import engineio
 import socketio
 from aiohttp import web
+from engineio.packet import CLOSE as EIO_CLOSE
 from engineio.packet import NOOP as EIO_NOOP
 from engineio.packet import OPEN as EIO_OPEN
 from engineio.packet import PING as EIO_PING
@@ -182,7 +183,7 @@ class Guard:
             if kind == EIO_PONG:
                 self.heard[eio_sid] = time.monotonic()
             result = await receive(pkt)
-            if session.closed and not session.upgraded:  # a CLOSE from a polling client
+            if kind == EIO_CLOSE and not session.upgraded:  # a CLOSE from a polling client
                 session.queue.put_nowait(eio_packet(EIO_NOOP))  # ends the GET under way
                 session.queue.put_nowait(None)  # then nothing more
             return result
