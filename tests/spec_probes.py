@@ -604,6 +604,14 @@ def table():
             server.stop()
     seen = [subsecond_ping(system) for system in SYSTEMS]
     rows.append(f"| {SUBSECOND[0]} | " + " | ".join(seen) + " |")
+    running = {system: suite_server(system, "socket.io") for system in SYSTEMS}
+    try:  # the rows that need the official suites' pings (300 ms, 200 ms)
+        for requirement, (probe, *_) in SUITE_EXPECTED.items():
+            seen = [probe(running[system].url) for system in SYSTEMS]
+            rows.append(f"| {requirement} | " + " | ".join(seen) + " |")
+    finally:
+        for server in running.values():
+            server.stop()
     return "\n".join(rows)
 
 
