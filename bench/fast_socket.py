@@ -137,8 +137,15 @@ class FastAsyncSocket(AsyncSocket):
         return True
 
     async def _write_queued(self, ws):
-        """Send what other tasks queued, in order, until ``None``; then close."""
+        """Send what other tasks queued, in order, until ``None``; then close.
+
+        A NOOP is left out: it only ends a GET poll, and the one queued after ``3probe``
+        to end the poll under way would otherwise be the WebSocket's first frame (the
+        course's guard does the same for python-engineio's writer)."""
         while (pkt := await self.queue.get()) is not None:
+            if pkt.packet_type == packet.NOOP:
+                self.queue.task_done()
+                continue
             self._writing = True
             try:
                 await self._write(ws, pkt)

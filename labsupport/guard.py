@@ -11,7 +11,11 @@ Socket.IO v5 instead, as Node's server does:
 - a session that sends no CONNECT in ``connect_timeout`` seconds is closed; a WebSocket
   upgrade not finished in ``upgrade_timeout`` is given up (the session keeps polling);
 - a second GET poll on a session while one waits gets 400 and closes it;
-- a refused namespace is told ``{"message": ...}``, as clients expect.
+- a refused namespace is told ``{"message": ...}``, as clients expect;
+- the answers the official Engine.IO and Socket.IO test suites check are Node's: the
+  exact ``pingInterval`` (sub-second too), 400 for a request without ``transport`` or
+  with another method, ``ok`` to a POST, 400 once a ping went unanswered, a NOOP to the
+  poll under way when the client closes, none over the WebSocket after an upgrade.
 
 The machinery lives in ``production/guard.py`` (not a lesson); this module is the
 name the course's servers use. ``close_half_open(sio, timeout)`` guards ``sio`` with

@@ -25,18 +25,22 @@ import threading
 import time
 from pathlib import Path
 
+import engineio
 import requests
 import socketio
 import websocket
 
 from labsupport import jsclient, processes, registry, servers
-from labsupport.production import benchmark, guard
+from labsupport.production import benchmark, guard, tuned
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = float(os.environ.get("SPEC_TIMEOUT", 1))  # CONNECT and upgrade timeouts, seconds
 PING_INTERVAL, PING_TIMEOUT = 5, 5  # seconds: no ping gets in the way of a probe
 MAX_PAYLOAD = 10_000  # bytes per request (Engine.IO's maxPayload)
 SYSTEMS = ["plain", "course", "fastpath", "node"]
+# The official suites' settings (their READMEs): pings 300 ms then 200 ms, maxPayload 1e6.
+SUITE_SETTINGS = {"ping_interval": 0.3, "ping_timeout": 0.2, "max_http_buffer_size": 1_000_000,
+                  "cors_allowed_origins": "*"}  # fmt: skip
 
 
 @functools.cache
@@ -300,6 +304,85 @@ def unknown_namespace(url):
     return f"a {type(data).__name__}"
 
 
+def no_transport(url, method="GET", query="EIO=4"):
+    """A request on the Engine.IO path without ``transport`` (or with another method)."""
+    return str(requests.request(method, f"{url}/socket.io/?{query}", timeout=5).status_code)
+
+
+def post_answer(url):
+    """What a polling POST is answered, in the body."""
+    return repr(Polling(url).post("3").text)
+
+
+def close_while_polling(url):
+    """A CLOSE posted while a GET waits: the GET's answer, then a new GET's status."""
+    session = Polling(url)
+    waiting = {}
+    poll = threading.Thread(target=lambda: waiting.update(reply=session.get(timeout=3)))
+    poll.start()
+    time.sleep(0.3)  # let the GET reach the server and wait there
+    session.post("1")
+    poll.join()
+    reply = waiting["reply"]
+    first = "no answer" if reply is None else f"{reply.status_code} {reply.text!r}"
+    after = session.get(timeout=2)
+    return f"{first}, then {'no answer' if after is None else after.status_code}"
+
+
+def upgraded_websocket(url, sid):
+    """A WebSocket that upgrades the polling session ``sid``: 2probe, 3probe, then 5."""
+    ws = raw_websocket(url, sid)
+    ws.send("2probe")
+    assert ws.recv() == "3probe"
+    ws.send("5")
+    return ws
+
+
+def first_frame_after_upgrade(url):
+    """Upgrade a connected session (no GET waiting), send an event: what comes first?"""
+    session = Polling(url)
+    session.connect()
+    ws = upgraded_websocket(url, session.handshake["sid"])
+    ws.send('421["tally"]')
+    frame = ws.recv()
+    while frame == "2":  # a ping: answer it, it is not what this probe looks at
+        ws.send("3")
+        frame = ws.recv()
+    return (
+        "a NOOP `6`"
+        if frame == "6"
+        else "the acknowledgement"
+        if frame.startswith("431")
+        else frame
+    )
+
+
+def second_websocket(url):
+    """A second WebSocket for a session already upgraded: refused, or accepted and closed?"""
+    session = Polling(url)
+    session.connect()
+    first = upgraded_websocket(url, session.handshake["sid"])
+    try:
+        second = raw_websocket(url, session.handshake["sid"])
+    except websocket.WebSocketBadStatusException as refused:
+        outcome = f"refused ({refused.status_code})"
+    else:
+        outcome = "accepted, closed at once" if ws_closed_within(second, 1) else "accepted, open"
+    first.send('421["tally"]')  # the first one still works
+    while (frame := first.recv()) in ("2", "6"):  # a ping (answered) or a NOOP (skipped)
+        if frame == "2":
+            first.send("3")
+    return outcome if frame.startswith("431") else f"{outcome}, the first one broken"
+
+
+def connect_error_message(url):
+    """CONNECT to a namespace the server does not have: the CONNECT_ERROR's message."""
+    session = Polling(url)
+    session.post("40/nope,")
+    data = json.loads(session.get().text[len("44/nope,") :])
+    return data["message"] if isinstance(data, dict) else "a bare string"
+
+
 EXPECTED = {  # requirement: (probe, plain python-socketio, course, course + fast path, Node)
     "handshake fields (sid, upgrades, pingInterval, pingTimeout, maxPayload)":
         (handshake_fields, "complete, exact", *["complete, exact"] * 3),
@@ -335,14 +418,176 @@ EXPECTED = {  # requirement: (probe, plain python-socketio, course, course + fas
         (overlapping_post, "not refused", *["400, closed"] * 3),
     "CONNECT_ERROR for an unknown namespace":
         (unknown_namespace, "a str", *["an object with a message"] * 3),
+    "CONNECT_ERROR's message for an unknown namespace":
+        (connect_error_message, "a bare string", *["Invalid namespace"] * 3),
+    "a request without `transport`": (no_transport, "200", *["400"] * 3),
+    "a PUT on the Engine.IO path":
+        (lambda url: no_transport(url, "PUT", "EIO=4&transport=polling"), "405", *["400"] * 3),
+    "a polling POST's answer": (post_answer, "'OK'", *["'ok'"] * 3),
+    "a CLOSE posted while a GET waits":
+        (close_while_polling, "no answer, then 400", *["200 '6', then 400"] * 3),
+    "the first frame over the WebSocket after an upgrade":
+        (first_frame_after_upgrade, "a NOOP `6`", *["the acknowledgement"] * 3),
+    "a second WebSocket for an upgraded session":
+        (second_websocket, "refused (400)", *["accepted, closed at once"] * 3),
+}  # fmt: skip
+
+# Probes that need the pings of the official suites (300 ms, then 200 ms to answer): they
+# run against ``suite_server(system, "socket.io")``.
+SUITE_PING = SUITE_SETTINGS["ping_interval"] + SUITE_SETTINGS["ping_timeout"]
+
+
+def poll_after_ping_timeout(url):
+    """Open a session, answer nothing for interval + timeout (and a little): next GET?"""
+    session = Polling(url)
+    time.sleep(SUITE_PING + 0.1)
+    reply = session.get(timeout=2)
+    return "no answer" if reply is None else f"{reply.status_code}"
+
+
+def upgrade_with_pings_unanswered(url):
+    """2probe, 3probe, then silence (no 5, no poll, no PONG): closed at the ping timeout?"""
+    session = Polling(url)
+    ws = raw_websocket(url, session.handshake["sid"])
+    ws.send("2probe")
+    assert ws.recv() == "3probe"
+    started = time.monotonic()
+    try:
+        ws.settimeout(3)
+        while ws.recv() not in ("",):
+            pass
+    except websocket.WebSocketTimeoutException:
+        return "open after 3 s"
+    except (websocket.WebSocketConnectionClosedException, ConnectionError):
+        pass
+    took = time.monotonic() - started
+    return (
+        f"closed within {SUITE_PING * 4:g} s"
+        if took < SUITE_PING * 4
+        else f"closed after {took:.1f} s"
+    )
+
+
+SUITE_EXPECTED = {  # requirement: (probe, plain, course, fast path, Node); "a or b": either
+    "a GET after the ping timeout, the ping unanswered":
+        (poll_after_ping_timeout, "200 or 400", *["400"] * 3),  # plain: its service task's turn
+    "an upgrade left after `3probe`, pings unanswered":
+        (upgrade_with_pings_unanswered, "open after 3 s",
+         *[f"closed within {SUITE_PING * 4:g} s"] * 3),
 }  # fmt: skip
 SUBSECOND = (
     "pingInterval of 0.5 s",
     "advertised 0 ms",
-    "refused (ValueError)",
-    "refused (ValueError)",
+    "advertised 500 ms",
+    "advertised 500 ms",
     "advertised 500 ms",
 )
+
+
+# The official suites (the ``test-suite/`` folders of socketio/engine.io-protocol and
+# socketio/socket.io-protocol, run with their own npm packages: docs/upstream.md) want a
+# server set up as their READMEs say. ``suite_server`` starts one for each system.
+
+NODE_SUITE_SERVERS = {  # the READMEs' servers, as programs printing the ready line
+    "engine.io": """
+const { attach } = require("engine.io");
+const http = createServer();
+const server = attach(http, { pingInterval: 300, pingTimeout: 200, maxPayload: 1e6,
+                               cors: { origin: "*" } });
+server.on("connection", (socket) => socket.on("data", (...args) => socket.send(...args)));
+""",
+    "socket.io": """
+const { Server } = require("socket.io");
+const http = createServer();
+const io = new Server(http, { pingInterval: 300, pingTimeout: 200, maxPayload: 1e6,
+                              connectTimeout: 1000, cors: { origin: "*" } });
+io.on("connection", (socket) => {
+  socket.emit("auth", socket.handshake.auth);
+  socket.on("message", (...args) => socket.emit("message-back", ...args));
+  socket.on("message-with-ack", (...args) => { const ack = args.pop(); ack(...args); });
+});
+io.of("/custom").on("connection", (socket) => socket.emit("auth", socket.handshake.auth));
+""",
+}
+REQUIRE = """
+import { createRequire } from "node:module";
+import { createServer } from "node:http";
+const require = createRequire(process.env.COURSE_ROOT + "/package.json");
+"""
+LISTEN = """
+http.listen(0, "127.0.0.1", () =>
+  console.log(`listening on http://127.0.0.1:${http.address().port}`));
+process.on("SIGTERM", () => process.exit(0));
+"""
+
+
+def suite_socketio(server_class=socketio.AsyncServer, **options):
+    """The socket.io suite's server: ``auth`` echoed on connect, ``message`` sent back,
+    ``message-with-ack`` acknowledged with its arguments, and a ``/custom`` namespace.
+
+    ``always_connect``: the CONNECT answer goes out before the connect handler runs, so
+    that "auth" follows it, as Node orders them (an application's choice, not a rule)."""
+    sio = server_class(async_mode="aiohttp", always_connect=True,
+                       **{**SUITE_SETTINGS, **options})  # fmt: skip
+
+    for namespace in ("/", "/custom"):
+
+        async def hello(sid, environ, auth=None, namespace=namespace):
+            await sio.emit("auth", auth or {}, to=sid, namespace=namespace)
+
+        sio.on("connect", hello, namespace=namespace)
+
+    @sio.event
+    async def message(sid, *args):
+        await sio.emit("message-back", args, to=sid)
+
+    sio.on("message-with-ack", lambda sid, *args: args)
+    return sio
+
+
+def suite_server(system, suite, compression=False):
+    """Start ``system`` set up for the official ``suite`` ("engine.io" or "socket.io").
+
+    The course's servers decline WebSocket compression (``tuned.decline_compression``),
+    as Node's server does by default. ``compression=True`` leaves aiohttp to accept it,
+    as python-socketio does: Node's ``ws`` client then compresses every frame, in
+    zlib's thread pool, and two upgrade tests race (docs/upstream.md)."""
+    name = f"suite-{suite}-{system}"
+    if system == "node":
+        program = REQUIRE + NODE_SUITE_SERVERS[suite] + LISTEN
+        argv = ["node", "--input-type=module", "-e", program]
+        server = processes.start_process(name, argv, env={"COURSE_ROOT": str(ROOT)})
+        registry.forget(server.name, server)
+        return server
+    fast = {"server_class": fast_socket().FastPathServer, "async_handlers": False}
+    options = fast if system == "fastpath" else {}
+    declined = [] if compression or system == "plain" else [tuned.decline_compression]
+    app = servers.web.Application(middlewares=declined)
+    if suite == "socket.io":
+        sio = suite_socketio(**options)
+        if system == "plain":
+            sio.attach(app)
+        else:
+            guard.attach(sio, app, connect_timeout=1)  # the suite's connectTimeout
+    elif system == "plain":  # python-engineio as it comes, echoing every message
+        eio = engineio.AsyncServer(async_mode="aiohttp", **SUITE_SETTINGS)
+
+        @eio.on("message")
+        async def echo(sid, data):
+            await eio.send(sid, data)
+
+        eio.attach(app, engineio_path="engine.io")
+    else:  # the course's Engine.IO layer (its guard), with an echo in place of Socket.IO
+        sio = (options.pop("server_class", socketio.AsyncServer))(
+            async_mode="aiohttp", **SUITE_SETTINGS, **options
+        )
+        checks = guard.guard(sio)
+        checks.received = lambda sid, data: sio.eio.send(sid, data)
+        sio.attach(app, socketio_path="engine.io")
+        guard.guard_app(app)
+    server = servers.serve_app(app, name=name)
+    registry.forget(server.name, server)
+    return server
 
 
 def table():
@@ -359,6 +604,14 @@ def table():
             server.stop()
     seen = [subsecond_ping(system) for system in SYSTEMS]
     rows.append(f"| {SUBSECOND[0]} | " + " | ".join(seen) + " |")
+    running = {system: suite_server(system, "socket.io") for system in SYSTEMS}
+    try:  # the rows that need the official suites' pings (300 ms, 200 ms)
+        for requirement, (probe, *_) in SUITE_EXPECTED.items():
+            seen = [probe(running[system].url) for system in SYSTEMS]
+            rows.append(f"| {requirement} | " + " | ".join(seen) + " |")
+    finally:
+        for server in running.values():
+            server.stop()
     return "\n".join(rows)
 
 

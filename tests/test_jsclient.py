@@ -35,10 +35,10 @@ def test_python_socketios_own_refusal_of_an_unknown_namespace_is_empty_in_js():
 
 
 def test_the_course_server_refuses_an_unknown_namespace_with_a_message():
-    """guard.py sends CONNECT_ERROR as {"message": ...}, as Socket.IO v5 asks."""
+    """guard.py sends CONNECT_ERROR as {"message": ...}, as Socket.IO v5 asks, in Node's words."""
     server = servers.serve_socketio(socketio.AsyncServer(async_mode="aiohttp"), name="js")
     try:
         refused = jsclient.connect(server.url, "/nope")
-        assert (refused["connected"], refused["message"]) == (False, "Unable to connect")
+        assert (refused["connected"], refused["message"]) == (False, "Invalid namespace")
     finally:
         servers.stop_all()

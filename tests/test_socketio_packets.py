@@ -77,7 +77,7 @@ def test_a_whole_session_over_raw_http_is_recorded_by_the_wirelog():
         assert opened.status == 200 and opened.text.startswith('0{"sid":')
         sid = decode_engineio(opened.text).data.split('"')[3]
         path = f"/socket.io/?EIO=4&transport=polling&sid={sid}"
-        assert rawhttp.request(server.port, "POST", path, b"40").text == "ok".upper()
+        assert rawhttp.request(server.port, "POST", path, b"40").text == "ok"  # Engine.IO's answer
         trace.wait_for("socket.io CONNECT", actor="client")
         assert rawhttp.request(server.port, "GET", path).text.startswith("40{")
         rawhttp.request(server.port, "POST", path, b"425[[1,2,3]]".replace(b"[[", b'["add",['))

@@ -53,9 +53,41 @@ def test_a_subsecond_ping_interval_is_advertised_exactly_or_refused(system):
     assert outcome == spec_probes.SUBSECOND[1 + spec_probes.SYSTEMS.index(system)]
 
 
-def test_the_refusal_names_the_setting_and_the_fix():
-    with pytest.raises(ValueError, match=r"ping_interval=1\.5 s .* 1000 ms: use whole seconds"):
-        guard.guard(socketio.AsyncServer(async_mode="aiohttp", ping_interval=1.5))
+@pytest.fixture(scope="module")
+def suite_servers():
+    """The four servers set up as the official suites want them (pings 300 ms, 200 ms)."""
+    running = {system: spec_probes.suite_server(system, "socket.io")
+               for system in spec_probes.SYSTEMS}  # fmt: skip
+    yield running
+    for server in running.values():
+        server.stop()
+
+
+@pytest.mark.parametrize("system", spec_probes.SYSTEMS)
+@pytest.mark.parametrize("requirement", list(spec_probes.SUITE_EXPECTED))
+def test_engineio_requirement_with_the_suites_pings(suite_servers, requirement, system):
+    probe, *expected = spec_probes.SUITE_EXPECTED[requirement]
+    measured = probe(suite_servers[system].url)
+    assert measured in expected[spec_probes.SYSTEMS.index(system)].split(" or "), (
+        requirement,
+        system,
+    )
+
+
+def test_the_course_server_and_fast_path_give_nodes_outcome_with_the_suites_pings():
+    for requirement, (_, plain, course, fast_path, node) in spec_probes.SUITE_EXPECTED.items():
+        assert course == node == fast_path != plain, requirement
+        assert " or " not in course, requirement  # one outcome, always
+
+
+def test_the_guard_advertises_the_ping_interval_in_exact_milliseconds():
+    sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1.5, ping_timeout=0.25)
+    server = servers.serve_socketio(sio, name="exact-ping")
+    try:
+        handshake = spec_probes.Polling(server.url).handshake
+        assert (handshake["pingInterval"], handshake["pingTimeout"]) == (1500, 250)
+    finally:
+        server.stop()
 
 
 def test_a_burst_over_websocket_arrives_whole_on_every_server(spec_servers):
@@ -111,9 +143,19 @@ def test_reach_every_websocket_frame_goes_through_the_sessions_receive():
     assert engineio.packet.packet_names[engineio.packet.PING] == "PING"
 
 
+def test_reach_the_handshake_is_queued_before_the_connect_handler_runs():
+    """``exact_ping_interval`` corrects the OPEN packet, the only one queued when the
+    ``connect`` handler runs, from the ``pingInterval`` python-engineio computed."""
+    source = inspect.getsource(engineio.AsyncServer._handle_connect)
+    assert source.index("await s.send(pkt)") < source.index("self._trigger_event('connect'")
+    assert "int(\n                self.ping_interval + self.ping_interval_grace_period) * 1000" in (
+        source
+    )
+
+
 def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():
     """If python-engineio advertises sub-second intervals exactly one day, the guard's
-    refusal can go: this test then fails and says so."""
+    correction can go: this test then fails and says so."""
     sio = socketio.AsyncServer(async_mode="aiohttp", ping_interval=1.5)
     app = web.Application()
     sio.attach(app)
@@ -151,3 +193,50 @@ def test_every_program_of_serve_py_is_guarded(target, path):
         assert spec_probes.duplicate_poll(server.url) == "400, closed"
     finally:
         server.stop()
+
+
+def test_reach_no_transport_means_polling_and_other_methods_get_405():
+    """The guard answers 400 first: python-engineio takes a request without ``transport``
+    as polling, answers 405 to a method it lacks, and its aiohttp routes are GET, POST
+    and OPTIONS only (aiohttp answers 405 to a PUT before any handler)."""
+    handle = inspect.getsource(engineio.AsyncServer.handle_request)
+    assert "query.get('transport', ['polling'])[0]" in handle
+    assert "r = self._method_not_found()" in handle
+    app = web.Application()
+    engineio.AsyncServer(async_mode="aiohttp").attach(app)
+    assert {route.method for route in app.router.routes()} == {"GET", "HEAD", "POST", "OPTIONS"}
+
+
+def test_reach_a_post_is_answered_ok_in_capitals():
+    """The guard rewrites python-engineio's ``OK`` as Engine.IO's ``ok``."""
+    eio = engineio.AsyncServer(async_mode="aiohttp")
+    assert eio._ok()["response"] == b"OK"
+
+
+def test_reach_a_session_pings_with_last_ping_set_until_the_pong():
+    """``ping_overdue`` reads ``last_ping``: set when a PING goes out, None after the PONG."""
+    assert "self.last_ping = time.time()" in inspect.getsource(async_socket.AsyncSocket._send_ping)
+    assert "self.last_ping = None" in inspect.getsource(async_socket.AsyncSocket.schedule_ping)
+
+
+def test_reach_every_end_of_a_session_calls_its_close():
+    """The guard wraps a session's ``close`` (an instance attribute): the ping timeout,
+    the end of a WebSocket and a CLOSE from the client all call ``self.close``."""
+    assert "await self.close(" in inspect.getsource(async_socket.AsyncSocket.check_ping_timeout)
+    assert "await self.close(" in inspect.getsource(async_socket.AsyncSocket._websocket_handler)
+    assert "await self.close(" in inspect.getsource(async_socket.AsyncSocket.receive)
+
+
+def test_reach_the_websocket_writer_takes_its_packets_from_poll():
+    """The guard leaves NOOPs out of a session's ``poll`` once it is upgraded: the one
+    queued after ``3probe`` to end a poll was otherwise the WebSocket's first frame."""
+    handler = inspect.getsource(async_socket.AsyncSocket._websocket_handler)
+    assert "packets = await self.poll()" in handler
+    assert "await self.queue.put(packet.Packet(packet.NOOP))  # end poll" in handler
+
+
+def test_reach_a_websocket_for_an_upgraded_session_is_refused_before_its_handshake():
+    """Node accepts it and closes it; python-engineio answers 400 (the guard accepts)."""
+    handle = inspect.getsource(engineio.AsyncServer.handle_request)
+    assert "elif socket.upgraded:" in handle
+    assert "r = self._bad_request('Unexpected HTTP request')" in handle

@@ -29,8 +29,8 @@ def test_socketio_requirement(spec_servers, requirement, system):
     assert measured == expected, (requirement, system)
 
 
-@pytest.mark.parametrize("system, message", [("plain", ""), ("course", "Unable to connect"),
-                                             ("fastpath", "Unable to connect"),
+@pytest.mark.parametrize("system, message", [("plain", ""), ("course", "Invalid namespace"),
+                                             ("fastpath", "Invalid namespace"),
                                              ("node", "Invalid namespace")])  # fmt: skip
 def test_the_official_client_reads_the_refusal(spec_servers, system, message):
     refused = jsclient.connect(spec_servers[system].url, "/nope")
@@ -57,6 +57,8 @@ def test_a_binary_event_and_an_ack_pass():
 def test_connect_error_is_an_object_even_when_python_socketio_gives_a_string():
     strict = guard.strict(socketio.packet.Packet)
     assert strict(socketio.packet.CONNECT_ERROR, "no").encode() == '4{"message":"no"}'
+    unknown = strict(socketio.packet.CONNECT_ERROR, "Unable to connect", namespace="/x")
+    assert unknown.encode() == '4/x,{"message":"Invalid namespace"}'  # Node's words
 
 
 def test_the_guard_is_installed_once():
@@ -82,6 +84,8 @@ def test_reach_python_socketio_registers_its_engineio_handlers():
 
 
 def test_reach_an_unknown_namespace_is_refused_with_a_bare_string():
-    """If python-socketio sends an object one day, ``StrictPacket.encode`` can go."""
+    """If python-socketio sends an object one day, ``StrictPacket.encode`` can go; the
+    string it sends is the key of ``guard.NO_NAMESPACE`` ("Invalid namespace")."""
+    assert "Unable to connect" in guard.NO_NAMESPACE
     source = inspect.getsource(async_server.AsyncServer._handle_connect)
     assert "packet.CONNECT_ERROR, data='Unable to connect'" in source
