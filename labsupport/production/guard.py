@@ -22,6 +22,9 @@ A second GET (or POST) while one is under way:  the requests under way are count
 No CONNECT within ``connect_timeout``: closed   one sweeper task per server
 No upgrade within ``upgrade_timeout``: its     a timer per upgrade request
 WebSocket closed, the session keeps polling
+A polling client's CLOSE: the GET poll that     ``known_packets_only`` queues CLOSE
+waits is answered at once, with CLOSE            (python-engineio leaves it waiting
+                                                 ``pingInterval + pingTimeout``)
 CONNECT_ERROR carries ``{"message": ...}``      ``StrictPacket.encode``
 ``pingInterval`` advertised exactly             sub-second values refused (ValueError)
 =============================================  ====================================
@@ -43,6 +46,7 @@ import time
 import engineio
 import socketio
 from aiohttp import web
+from engineio.packet import CLOSE as EIO_CLOSE
 from engineio.packet import PING as EIO_PING
 from engineio.packet import Packet as EioPacket
 from engineio.packet import packet_names as EIO_TYPES
@@ -140,14 +144,22 @@ class Guard:
         """Close a session whose WebSocket sends a packet type Engine.IO v4 lacks, or a PING.
 
         python-engineio logs "Unknown receive error" and keeps reading; Node closes. (A
-        polling POST is checked packet by packet in ``post``.)"""
+        polling POST is checked packet by packet in ``post``.) A polling client's CLOSE
+        also answers the GET poll waiting at the server, as Node does: python-engineio
+        leaves it waiting, and the client's ``disconnect()`` with it, for up to
+        ``pingInterval + pingTimeout`` seconds."""
         receive = session.receive
 
         async def receive_known(pkt):
             kind = pkt.packet_type
             if kind == EIO_PING or not 0 <= kind < len(EIO_TYPES):  # the server pings, in v4
                 return await close_now(self.eio, eio_sid, f"Engine.IO packet type {kind}")
-            return await receive(pkt)
+            result = await receive(pkt)
+            if kind == EIO_CLOSE and not session.upgraded:
+                # The client's disconnect waits for its GET poll to end: answer it now.
+                session.queue.put_nowait(EioPacket(EIO_CLOSE))
+                session.queue.put_nowait(None)  # then the transport ends
+            return result
 
         session.receive = receive_known
 
