@@ -53,8 +53,15 @@ class TracedClient:
         self.sio.emit(event, data, namespace=namespace)
 
     def call(self, event, data=None, timeout=5, namespace="/"):
-        """Send ``event`` and wait for the server's acknowledgement; return it."""
-        return self.sio.call(event, data, timeout=timeout, namespace=namespace)
+        """Send ``event`` and wait for the server's acknowledgement; return it.
+
+        No answer in ``timeout`` seconds raises socket.io's ``TimeoutError``, here with a
+        message saying what went unanswered (python-socketio's own has none)."""
+        try:
+            return self.sio.call(event, data, timeout=timeout, namespace=namespace)
+        except socketio.exceptions.TimeoutError:
+            why = f"{self.name}: no acknowledgement of {event!r} within {timeout} s"
+            raise socketio.exceptions.TimeoutError(why) from None
 
     @property
     def sid(self):

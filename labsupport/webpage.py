@@ -23,6 +23,7 @@ kernels run under Colab's own server, Colab's port proxy gives the address.
 """
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -58,15 +59,20 @@ def jupyter_server():
 
     A kernel knows its launcher's pid (``JPY_PARENT_PID``); a Jupyter server writes a
     ``jpserver-PID.json`` file with its ``base_url`` into Jupyter's runtime folder.
+    The file is read directly: importing ``jupyter_server.serverapp`` to list the
+    servers takes seconds, and the IFrame cells would wait for it.
     """
     parent = os.environ.get("JPY_PARENT_PID")
     if not parent:
         return None
     try:
-        from jupyter_server.serverapp import list_running_servers
+        from jupyter_core.paths import jupyter_runtime_dir
     except ImportError:
         return None
-    return next((s for s in list_running_servers() if str(s.get("pid")) == parent), None)
+    try:
+        return json.loads((Path(jupyter_runtime_dir()) / f"jpserver-{parent}.json").read_text())
+    except (OSError, ValueError):  # no such server (a plain kernel, nbval), or a torn file
+        return None
 
 
 def browser_url(server, path="/page"):

@@ -3,10 +3,13 @@
 Against a real python-socketio server on 127.0.0.1: a bare WebSocket is refused with 403
 through the proxy (and opens without it), a socket.io client with its default transports
 stays on polling and still carries events both ways, and an upgrade sent after an
-ordinary request on the same keep-alive connection never reaches the server.
+ordinary request on the same keep-alive connection never reaches the server. And a
+polling client that disconnects through the proxy, while its GET poll waits at the
+server, is done in a moment (the server answers that GET with CLOSE, as Node's does).
 """
 
 import socket
+import time
 
 import pytest
 import socketio
@@ -93,3 +96,26 @@ def test_socketio_stays_on_polling_and_carries_events_both_ways(server, proxy):
         assert client.receive(timeout=5) == ["news", "pushed"]
         assert client.transport == "polling"
     assert proxy.stats["refused"] == 1 and proxy.stats["passed"] >= 3
+
+
+def wait_for(condition, timeout=5):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_polling_client_disconnects_at_once_through_the_proxy(server, proxy):
+    sio, io_server = server
+    client = socketio.SimpleClient()
+    client.connect(proxy.url, transports=["polling"])
+    assert client.call("hello", "proxy", timeout=5) == "hello, proxy!"
+    eio_sid = client.client.eio.sid
+    wait_for(lambda: eio_sid in sio.course_guard.polling)  # a GET poll waits at the server
+    started = time.monotonic()
+    client.disconnect()
+    took = time.monotonic() - started
+    # python-engineio alone would hold that GET for pingInterval + pingTimeout (45 s)
+    # and the client's disconnect() with it, until its own GET timeout (30 s)
+    assert took < 3, f"disconnect took {took:.1f} s"
+    wait_for(lambda: eio_sid not in sio.eio.sockets)
