@@ -78,9 +78,10 @@ class ServerProcess:
                 **os.environ,
                 OWNER_VARIABLE: OWNER,
                 "TMPDIR": str(scratch.FOLDER),
+                scratch.INHERITED: str(scratch.FOLDER),  # it shares the folder, no other
                 **(env or {}),
                 "PYTHONUNBUFFERED": "1",
-            },  # fmt: skip
+            },
         )
         self.pid = self.proc.pid
         if wait:

@@ -16,9 +16,9 @@ folder is removed, after the registry has stopped every server and program that 
 still write into it. A kernel killed outright runs no exit code; the next kernel that
 imports labsupport removes the folders of kernels that no longer run.
 
-A program the kernel starts that imports labsupport makes its own folder inside the
-kernel's, and removes it when it exits; the kernel's removal catches what a killed one
-left.
+A program the kernel starts shares the kernel's folder (``LABSUPPORT_TMP`` tells it
+which). A process started with a ``TMPDIR`` of its own (a kernel a test starts that way)
+makes its own folder there.
 """
 
 import atexit
@@ -29,10 +29,19 @@ import tempfile
 from pathlib import Path
 
 PREFIX = "labsupport-tmp-"
+INHERITED = "LABSUPPORT_TMP"  # the folder, for the processes this one starts
 _MINE = re.compile(rf"^{re.escape(PREFIX)}(\d+)-[0-9a-z_]+$")
 
+# A process started by one that has a folder (a kernel's servers, multiprocessing's
+# workers) shares that folder: it inherits LABSUPPORT_TMP equal to its TMPDIR. A process
+# given a TMPDIR of its own makes its folder there, never inside another such folder:
+# Unix socket paths (multiprocessing's, under the temporary folder) must stay short.
+_given = os.environ.get(INHERITED)
+OWNED = not (_given and Path(_given) == Path(tempfile.gettempdir()))
 PARENT = Path(tempfile.gettempdir())  # where the folder is made: TMPDIR, or /tmp
-FOLDER = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=PARENT))
+while OWNED and _MINE.match(PARENT.name):
+    PARENT = PARENT.parent
+FOLDER = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=PARENT)) if OWNED else PARENT
 
 
 def _alive(pid):
@@ -67,9 +76,10 @@ def _remove():
 
 
 _CREATOR = os.getpid()
-# Registered before any other labsupport module registers its own exit code (the
-# registry's stop_all), so it runs after them: atexit runs the last registered first.
-atexit.register(_remove)
 tempfile.tempdir = str(FOLDER)
-os.environ["TMPDIR"] = str(FOLDER)
-remove_orphans()
+os.environ["TMPDIR"] = os.environ[INHERITED] = str(FOLDER)
+if OWNED:
+    # Registered before any other labsupport module registers its own exit code (the
+    # registry's stop_all), so it runs after them: atexit runs the last registered first.
+    atexit.register(_remove)
+    remove_orphans()

@@ -18,8 +18,8 @@ not executed again from the start for them:
 nbval itself kills its kernel outright at the end (no exit code runs); this item closes it
 first, so the end is the learner's.
 
-Under pytest-xdist every notebook's items stay on one worker (``conftest.py`` groups them),
-in order.
+It also orders and groups the whole run for pytest-xdist, and marks what
+``./course test --quick`` leaves out (below).
 """
 
 import os
@@ -31,6 +31,7 @@ import pytest
 from kernel_run import code_cells, new_owner, problems, processes_of, replies, send
 from nbval.plugin import IPyNbFile
 
+from labsupport import scratch
 from labsupport.processes import OWNER_VARIABLE
 
 AGAIN = "every cell again, then close"
@@ -41,13 +42,14 @@ class KernelMarks:
 
     def __init__(self):
         self.owner = new_owner()
-        self.tmp = Path(tempfile.mkdtemp(prefix="kernel-tmp-"))
+        # beside this process's own folder, not in it: Unix socket paths must stay short
+        self.tmp = Path(tempfile.mkdtemp(prefix="kernel-tmp-", dir=scratch.PARENT))
 
     def environment(self):
         return {OWNER_VARIABLE: self.owner, "TMPDIR": str(self.tmp)}
 
     def left_behind(self):
-        return sorted(path.name for path in self.tmp.iterdir())
+        return sorted(str(path.relative_to(self.tmp)) for path in self.tmp.rglob("*"))[:20]
 
     def remove(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -93,15 +95,83 @@ class AgainAndClose(pytest.Item):
             cells = code_cells(path)
             contents = [replies(kernel.kc, send(kernel.kc, [cell]))[0] for cell in cells]
             assert problems(cells, contents) == [], "the second run in the same kernel"
+        process = kernel.km.provisioner.process  # the kernel's Popen
         kernel.kc.stop_channels()
-        kernel.km.shutdown_kernel(now=False)  # as closing the notebook's tab does
+        # as closing the notebook's tab does; on a busy machine, stopping every server
+        # may take longer than jupyter_client's 5 s before it sends SIGTERM (a kernel
+        # killed so leaves its folder to the next kernel: test_notebooks_in_kernel.py)
+        kernel.km.shutdown_wait_time = 60
+        kernel.km.shutdown_kernel(now=False)
+        exit_code = process.poll()  # negative: killed by that signal, having not exited
         del kernel.km
         marks = notebook.marks
         assert processes_of(marks.owner) == [], "a server process outlived its kernel"
-        assert marks.left_behind() == [], "the kernel left files in its TMPDIR (its /tmp)"
+        assert marks.left_behind() == [], (
+            f"the kernel left files in its TMPDIR (its /tmp); it exited with {exit_code}"
+        )
 
     def reportinfo(self):
         return self.path, 0, f"{self.parent.name}::{AGAIN}"
 
 
 IPyNbFile.setup, IPyNbFile.collect, IPyNbFile.teardown = setup, collect, teardown
+
+
+# How `./course test` spreads the run over pytest-xdist workers (`--dist loadgroup`), and
+# what `./course test --quick` leaves out. Each notebook's nbval cells, and the item that
+# runs them again (notebook_runs.py), share its kernel: one group, one worker, in order.
+# So do the tests of one module (they share module fixtures: one JupyterLab, one set of
+# servers), except those in SPREAD, which each run a whole notebook in a kernel of their
+# own and go to whichever worker is free. The longest work is handed out first.
+SPREAD = {
+    "test_claims_any_seed.py::test_every_claim_holds_on_another_seed",
+    "test_core_path.py::test_the_core_cells_alone_run_in_a_fresh_kernel",
+}
+SLOW = {  # run notebooks, JupyterLab, a fresh set-up or a wheel build: not in --quick
+    *SPREAD,
+    "test_jupyterlab.py",
+    "test_fresh_setup.py",
+    "test_wheel.py",
+    "test_grade.py::test_the_committed_notebook_is_all_not_attempted",
+    "test_grade.py::test_the_published_solutions_are_all_correct",
+    "test_grade.py::test_nothing_was_left_running_by_the_course_notebooks",
+    "test_grade.py::test_without_isolation_the_report_says_so_and_nothing_is_left",
+}  # and every test that uses test_grade.py's graded notebooks (course_grades, fault_grades)
+# Seconds a group takes on a quiet 2-core machine (measured with --durations; the rest
+# take a few seconds): the order in which work is handed out.
+COST = {
+    "test_jupyterlab.py": 600,
+    "test_fresh_setup.py": 300,
+    "test_grade.py": 240,
+    "01_sockets_tcp_udp": 300,
+}
+
+
+def _where(item):
+    """'module.py::function' of a test in tests/, or the notebook's name for nbval."""
+    path = item.path
+    if path.suffix == ".ipynb":
+        return path.stem
+    function = getattr(item, "originalname", item.name)
+    return f"{path.name}::{function}"
+
+
+def pytest_collection_modifyitems(config, items):
+    order = {}
+    for index, item in enumerate(items):
+        where = _where(item)
+        module = where.split("::")[0]
+        if where in SLOW or module in SLOW or _uses(item, "fault_grades", "course_grades"):
+            item.add_marker(pytest.mark.slow)
+        if where in SPREAD:
+            group, cost = where, COST.get(where, 60)
+        else:
+            group = module
+            item.add_marker(pytest.mark.xdist_group(group))
+            cost = COST.get(group, 120 if item.path.suffix == ".ipynb" else 5)
+        order[item] = (-cost, group, index)
+    items.sort(key=order.__getitem__)
+
+
+def _uses(item, *fixtures):
+    return any(name in getattr(item, "fixturenames", ()) for name in fixtures)
