@@ -117,7 +117,7 @@ class AgainAndClose(pytest.Item):
 IPyNbFile.setup, IPyNbFile.collect, IPyNbFile.teardown = setup, collect, teardown
 
 
-# How `./course test` spreads the run over pytest-xdist workers (`--dist loadgroup`), and
+# How `./course test` spreads the run over pytest-xdist workers (`--dist loadscope`), and
 # what `./course test --quick` leaves out. Each notebook's nbval cells, and the item that
 # runs them again (notebook_runs.py), share its kernel: one group, one worker, in order.
 # So do the tests of one module (they share module fixtures: one JupyterLab, one set of
@@ -156,21 +156,46 @@ def _where(item):
     return f"{path.name}::{function}"
 
 
+def pytest_itemcollected(item):
+    """Mark what `./course test --quick` leaves out."""
+    where = _where(item)
+    module = where.split("::")[0]
+    if where in SLOW or module in SLOW or _uses(item, "fault_grades", "course_grades"):
+        item.add_marker(pytest.mark.slow)
+
+
+def _group(nodeid):
+    """The work unit of a test: its notebook, its module, or (SPREAD) the test alone."""
+    path, _, rest = nodeid.partition("::")
+    return nodeid if f"{Path(path).name}::{rest.split('[')[0]}" in SPREAD else path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scope scheduling, with the groups above, in collection order (which
+    ``pytest_collection_modifyitems`` made longest first). pytest-xdist's own ``loadgroup``
+    reads a node id attribute that pytest 9.2 no longer has."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return _group(nodeid)
+
+    config.option.loadscopereorder = False
+    return Grouped(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    order = {}
-    for index, item in enumerate(items):
+    """The longest work first (items of one group keep their order)."""
+
+    def cost(item):
         where = _where(item)
-        module = where.split("::")[0]
-        if where in SLOW or module in SLOW or _uses(item, "fault_grades", "course_grades"):
-            item.add_marker(pytest.mark.slow)
-        if where in SPREAD:
-            group, cost = where, COST.get(where, 60)
-        else:
-            group = module
-            item.add_marker(pytest.mark.xdist_group(group))
-            cost = COST.get(group, 120 if item.path.suffix == ".ipynb" else 5)
-        order[item] = (-cost, group, index)
-    items.sort(key=order.__getitem__)
+        group = where if where in SPREAD else where.split("::")[0]
+        default = 60 if where in SPREAD else 120 if item.path.suffix == ".ipynb" else 5
+        return -COST.get(group, default), _group(item.nodeid)
+
+    position = {item: index for index, item in enumerate(items)}
+    items.sort(key=lambda item: (*cost(item), position[item]))
 
 
 def _uses(item, *fixtures):
