@@ -38,10 +38,14 @@ _MINE = re.compile(rf"^{re.escape(PREFIX)}(\d+)-[0-9a-z_]+$")
 # Unix socket paths (multiprocessing's, under the temporary folder) must stay short.
 _given = os.environ.get(INHERITED)
 OWNED = not (_given and Path(_given) == Path(tempfile.gettempdir()))
-PARENT = Path(tempfile.gettempdir())  # where the folder is made: TMPDIR, or /tmp
-while OWNED and _MINE.match(PARENT.name):
+PARENT = Path(tempfile.gettempdir())  # where folders are made: TMPDIR, or /tmp
+while _MINE.match(PARENT.name):
     PARENT = PARENT.parent
-FOLDER = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=PARENT)) if OWNED else PARENT
+FOLDER = (
+    Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=PARENT))
+    if OWNED
+    else Path(tempfile.gettempdir())
+)
 
 
 def _alive(pid):
