@@ -132,6 +132,10 @@ SLOW = {  # run notebooks, JupyterLab, a fresh set-up or a wheel build: not in -
     "test_jupyterlab.py",
     "test_fresh_setup.py",
     "test_wheel.py",
+    "test_faults_at_scale.py",
+    "test_frames_by_hand.py",
+    "test_fast_socket.py::test_no_task_is_left_after_500_clients_connect_and_drop",
+    "test_reliability.py::test_500_clients_exchange_events_and_memory_does_not_grow_after_they_leave",
     "test_grade.py::test_the_committed_notebook_is_all_not_attempted",
     "test_grade.py::test_the_published_solutions_are_all_correct",
     "test_grade.py::test_nothing_was_left_running_by_the_course_notebooks",
@@ -144,6 +148,9 @@ COST = {
     "test_fresh_setup.py": 300,
     "test_grade.py": 240,
     "01_sockets_tcp_udp": 300,
+    "08_measuring": 300,
+    "05b_delivery_guarantees": 200,
+    "test_faults_at_scale.py": 150,
 }
 
 
