@@ -7,7 +7,8 @@ One idea per module, each built in cells or used by a notebook (its docstring sa
   processes), ``registry`` (everything running, stopped at kernel exit), ``trace`` and
   ``sequence`` (who got what from whom), ``evidence`` (claims checked from the data, and
   the one seed), ``checks`` and ``exercises`` (exercise checkers), ``doctor``, ``paths`` (where the
-  course's files are), ``examples``;
+  course's files are), ``scratch`` (one temporary folder per kernel, removed at its exit),
+  ``examples``;
 - notebook 01, sockets: ``framing``, ``relay``, ``pinger``, ``ip_packets``, ``capture`` and
   ``pcap`` (packets on a real wire), ``layers``;
 - notebook 02, WebSockets and HTTP: ``newsfeed``, ``websocket_frames``, ``rawhttp``,
@@ -25,6 +26,7 @@ One idea per module, each built in cells or used by a notebook (its docstring sa
 - ``starter``: maintainer tooling (the learner's copy of notebook 07).
 """
 
+from . import scratch  # first: every temporary file of this kernel goes in its folder
 from .doctor import doctor
 
-__all__ = ["doctor"]
+__all__ = ["doctor", "scratch"]

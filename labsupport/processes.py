@@ -18,6 +18,7 @@ Every process started here carries the environment variable ``LABSUPPORT_OWNER``
 (inherited by its own children, like Chromium's helpers): the value its kernel was
 given, or one made up for this kernel. On a machine shared by several learners, a
 check for leftover processes looks for its own mark and never counts anyone else's.
+Its ``TMPDIR`` is the kernel's own temporary folder (``scratch``), removed at kernel exit.
 """
 
 import ctypes
@@ -31,7 +32,7 @@ import sys
 import threading
 import time
 
-from . import registry
+from . import registry, scratch
 
 READY = re.compile(r"listening on (\S+)")
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: signal me when my parent dies
@@ -71,7 +72,16 @@ class ServerProcess:
             stdin=subprocess.DEVNULL,
             text=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            env={**os.environ, OWNER_VARIABLE: OWNER, **(env or {}), "PYTHONUNBUFFERED": "1"},
+            # TMPDIR: its temporary files go in the kernel's folder (``scratch``), removed
+            # when the kernel exits
+            env={
+                **os.environ,
+                OWNER_VARIABLE: OWNER,
+                "TMPDIR": str(scratch.FOLDER),
+                scratch.INHERITED: str(scratch.FOLDER),  # it shares the folder, no other
+                **(env or {}),
+                "PYTHONUNBUFFERED": "1",
+            },
         )
         self.pid = self.proc.pid
         if wait:

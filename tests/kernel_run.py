@@ -38,13 +38,14 @@ def code_cells(path):
 
 
 @contextlib.contextmanager
-def kernel(cwd, owner=None):
+def kernel(cwd, owner=None, env=None):
     """A fresh kernel started in ``cwd``; shut down (as closing a notebook does) afterwards.
 
     ``owner`` becomes the kernel's ``LABSUPPORT_OWNER``: every process it starts carries
     that mark (see ``labsupport.processes``), so ``processes_of(owner)`` finds them.
+    ``env`` adds environment variables (``{"TMPDIR": folder}``, ``{"COURSE_SEED": "2"}``).
     """
-    env = {**os.environ, **({OWNER_VARIABLE: owner} if owner else {})}
+    env = {**os.environ, **({OWNER_VARIABLE: owner} if owner else {}), **(env or {})}
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
     try:
         yield client
@@ -108,3 +109,17 @@ def problems(cells, contents):
             first_line = source.splitlines()[0]
             found.append(f"cell {number} ({first_line!r}): {content['status']} {detail}".strip())
     return found
+
+
+def run_cells(cwd, cells, owner=None, env=None):
+    """Execute ``cells`` ((source, expects_error) pairs, as ``code_cells`` gives) one by
+    one, as nbval does, in a fresh kernel started in ``cwd``, then close it.
+
+    Returns ``(problems, leftovers)``: what ``problems`` says of the replies (empty when
+    every cell did what it should), and the command lines of the processes with the
+    kernel's ``owner`` mark still running after it closed (empty when nothing leaked).
+    """
+    owner = owner or new_owner()
+    with kernel(cwd, owner, env) as client:
+        contents = [replies(client, send(client, [cell]))[0] for cell in cells]
+    return problems(cells, contents), processes_of(owner)

@@ -1,49 +1,28 @@
-"""Every notebook survives a second run in the same kernel, and a closed kernel leaves
-nothing running.
+"""A closed kernel leaves nothing running and nothing in /tmp.
 
-nbval (run by the same pytest command) checks each output against the committed one;
-``test_jupyterlab.py`` presses Run All in a real JupyterLab. The learner's copy of
-notebook 07 differs from the solved one only in its four stage cells, so it is not run
-twice here.
+Every notebook's own run is checked by nbval, and by the item ``notebook_runs.py`` adds
+after nbval's last cell, on the same kernel: every cell again (Run All twice in one kernel
+works), then the kernel closed, and nothing of it left running or in its ``TMPDIR``.
+``test_jupyterlab.py`` presses Run All in a real JupyterLab.
 
 Leak checks count only the processes their own kernel started (each kernel gets its own
 ``LABSUPPORT_OWNER`` mark), so other learners on the same machine never count.
 """
 
 import os
+import signal
 import time
 from pathlib import Path
 
-import pytest
 from jupyter_client.manager import start_new_kernel
-from kernel_run import (
-    NOTEBOOKS,
-    code_cells,
-    kernel,
-    new_owner,
-    problems,
-    processes_of,
-    replies,
-    send,
-)
+from kernel_run import NOTEBOOKS, kernel, new_owner, problems, processes_of, replies, send
 
+from labsupport import scratch
 from labsupport.processes import OWNER_VARIABLE
-
-TWICE = [path for path in NOTEBOOKS if not path.stem.endswith("_starter")]
 
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebooks found in notebooks/"
-
-
-@pytest.mark.parametrize("path", TWICE, ids=[path.stem for path in TWICE])
-def test_whole_notebook_runs_twice_in_one_kernel(path):
-    cells, owner = code_cells(path), new_owner()
-    with kernel(path.parent, owner) as client:
-        for run in (1, 2):
-            contents = [replies(client, send(client, [cell]))[0] for cell in cells]
-            assert problems(cells, contents) == [], f"run {run}"
-    assert processes_of(owner) == [], "a server process outlived its kernel"
 
 
 def test_closing_a_kernel_stops_what_it_started_without_stop_all():
@@ -118,3 +97,44 @@ def test_closing_notebook_05b_kernel_is_quick_and_leaves_no_process_not_even_def
     left = {pid: started.get(pid, "kernel") for pid in _still_there([kernel, *started])}
     assert left == {}, f"still there after {took:.1f} s (Z: defunct): {left}"
     assert took < 10, f"the kernel and its processes took {took:.1f} s to go"
+
+
+def test_a_kernel_keeps_its_temporary_files_in_one_folder_and_removes_it(tmp_path):
+    """tempfile, and every program the kernel starts, write under the kernel's folder."""
+    cells = [
+        ("import tempfile, subprocess, sys, labsupport", False),
+        ("made = tempfile.mkdtemp(prefix='capture-')", False),
+        ("child = subprocess.run([sys.executable, '-c', 'import tempfile; "
+         "print(tempfile.mkdtemp(prefix=\"credit-\"))'], capture_output=True, text=True)",
+         False),
+    ]  # fmt: skip
+    with kernel(NOTEBOOKS[0].parent, new_owner(), {"TMPDIR": str(tmp_path)}) as client:
+        assert problems(cells, replies(client, send(client, cells))) == []
+        folder, *inside = printed(client, "print(labsupport.scratch.FOLDER, made, child.stdout)")
+        assert os.path.dirname(folder) == str(tmp_path)
+        assert len(inside) == 2 and all(path.startswith(folder + os.sep) for path in inside)
+        assert [entry.name for entry in tmp_path.iterdir()] == [os.path.basename(folder)]
+    assert list(tmp_path.iterdir()) == []  # removed when the kernel shut down
+
+
+def test_a_killed_kernels_folder_is_removed_by_the_next_kernel(tmp_path):
+    """A kernel killed outright runs no exit code: the next one to start cleans up."""
+    with kernel(NOTEBOOKS[0].parent, new_owner(), {"TMPDIR": str(tmp_path)}) as client:
+        (pid,) = printed(client, "import os, labsupport; print(os.getpid())")
+        os.kill(int(pid), signal.SIGKILL)
+    (orphan,) = tmp_path.iterdir()  # nothing removed it: its kernel died at once
+    assert orphan.name.startswith(f"{scratch.PREFIX}{pid}-")
+    with kernel(NOTEBOOKS[0].parent, new_owner(), {"TMPDIR": str(tmp_path)}) as client:
+        (folder,) = printed(client, "import labsupport; print(labsupport.scratch.FOLDER)")
+        assert [entry.name for entry in tmp_path.iterdir()] == [os.path.basename(folder)]
+    assert list(tmp_path.iterdir()) == []
+
+
+def printed(client, code):
+    """Run ``code`` in the kernel; return the words it printed."""
+    shown = []
+    reply = client.execute_interactive(
+        code, timeout=60, output_hook=lambda msg: shown.append(msg["content"].get("text", ""))
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(shown).split()
