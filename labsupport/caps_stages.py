@@ -174,11 +174,11 @@ def write_checked(path, **stages):
         outcome, _ = verdict(exercise.problem, answer)
         name, label = getattr(answer, "__name__", "____"), exercise.LABELS[outcome]
         if outcome == "correct":
-            things += [answer, *more]
+            things += [*more, answer]
             print(f"{stage[:-1]} {stage[-1]}: yours ({name} passed its check)")
         else:
             print(f"{stage[:-1]} {stage[-1]}: the finished hub's (your {name}: {label}; "
-                  "fix it until its check passes, then run this cell again)")  # fmt: skip
+                  "yours goes in once its check passes: run this cell again then)")  # fmt: skip
     return write_stages(path, *things) if things else None
 
 
