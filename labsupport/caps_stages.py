@@ -8,13 +8,16 @@ print in the same cell is left out), and
 ``python -m labsupport.caps_programs hub --db FILE --stages THAT_FILE`` runs
 ``StagesHub``: the finished ``CapsHub`` with those two stages in place of its own. So
 notebook 07's acceptance scenario (a stopped driver, a stopped vendor, a killed hub)
-tests what the learner wrote. Stages 1 and 2 are plain socket.io routing, without a
-queue: the hub's own routing (each message to its recipient's room, through the queue)
-replaces them.
+tests what the learner wrote. ``write_checked`` takes only a stage that passes its
+checker (a stage the checker says is wrong would only fail later, far from its cause),
+and ``naming_the_stage`` adds to a timeout the stage most likely at fault. Stages 1
+and 2 are plain socket.io routing, without a queue: the hub's own routing (each
+message to its recipient's room, through the queue) replaces them.
 """
 
 import ast
 import builtins
+import contextlib
 import importlib.util
 import inspect
 import linecache
@@ -22,18 +25,24 @@ import sys
 
 from .ackqueue import QueueUnavailable
 from .caps import CapsHub
+from .caps_storage import storage
+from .checks import verdict
 
 
 class StagesHub(CapsHub):
-    """``CapsHub`` with the learner's stage 3 (a pickup to every driver) and stage 4 (storage)."""
+    """``CapsHub`` with the learner's stage 3 (a pickup to every driver) and stage 4 (storage).
+
+    A stage missing from ``stages`` (it did not pass its check) is the finished hub's own.
+    """
 
     def __init__(self, stages, db, **options):
-        queue, ledger = stages.make_storage(db)
+        make_storage = getattr(stages, "make_storage", None)
+        queue, ledger = make_storage(db) if make_storage else storage(db, None)[:2]
         super().__init__(queue, ledger, **options)
-        self.send_to_drivers = stages.send_to_drivers
+        self.send_to_drivers = getattr(stages, "send_to_drivers", None)
 
     async def _send(self, event, order, recipients):
-        if event != "pickup":
+        if event != "pickup" or self.send_to_drivers is None:
             return await super()._send(event, order, recipients)
         try:
             await self.send_to_drivers(self, order)
@@ -148,6 +157,56 @@ def write_stages(path, *things):
               "the programs run the finished hub instead")  # fmt: skip
         return None
     return path
+
+
+STAGES = {3: "send_to_drivers", 4: "make_storage"}
+
+
+def write_checked(path, **stages):
+    """``write_stages`` with only the stages that pass their checks; prints whose each is.
+
+    ``stages`` maps ``stage3``/``stage4`` to ``(exercise, answer, *more things to write)``.
+    A stage its checker finds wrong or unwritten stays the finished hub's, so the
+    programs never run code the checker has already refused. Returns the path or None.
+    """
+    things = []
+    for stage, (exercise, answer, *more) in sorted(stages.items()):
+        outcome, _ = verdict(exercise.problem, answer)
+        name, label = getattr(answer, "__name__", "____"), exercise.LABELS[outcome]
+        if outcome == "correct":
+            things += [*more, answer]
+            print(f"{stage[:-1]} {stage[-1]}: yours ({name} passed its check)")
+        else:
+            print(f"{stage[:-1]} {stage[-1]}: the finished hub's (your {name}: {label}; "
+                  "yours goes in once its check passes: run this cell again then)")  # fmt: skip
+    return write_stages(path, *things) if things else None
+
+
+def suspect(stages, lines):
+    """The stage most likely at fault when a program waited in vain; "" if none is the learner's."""
+    module = load_stages(stages)
+    mine = [number for number, name in STAGES.items() if hasattr(module, name)]
+    if 4 in mine and any("'to': []" in line for line in lines):
+        return ("likely stage 4 (yours): the hub sent a pickup to 'to': [], no driver, so "
+                "your ledger's drivers() lists none (what key does add_driver write?)")  # fmt: skip
+    if 3 in mine:
+        return ("likely stage 3 (yours): the hub sent the pickups with your send_to_drivers, "
+                "and they did not all arrive (does it publish to every driver?)")  # fmt: skip
+    if mine:
+        return "likely stage 4 (yours): the hub keeps its queue and ledger with your make_storage"
+    return ""
+
+
+@contextlib.contextmanager
+def naming_the_stage(stages, program):
+    """Re-raise a ``TimeoutError`` of ``program`` with the learner's stage most likely at fault."""
+    try:
+        yield
+    except TimeoutError as error:
+        note = suspect(stages, program.output) if stages else ""
+        if not note:
+            raise
+        raise TimeoutError(f"{error}\n{note}") from error
 
 
 def load_stages(path):

@@ -135,3 +135,42 @@ def test_the_hub_program_runs_the_learners_stages_through_a_kill_9(tmp_path):
         assert sum(line.startswith("delivered acme/") for line in vendor.output) == 2
     finally:
         registry.stop_all()
+
+
+def test_write_checked_keeps_only_a_stage_that_passes_its_check(tmp_path, capsys):
+    """Stage 3 with ``return`` in its loop fails its check: the hub keeps its own stage 3."""
+    cells = solved_stages()
+    wrong = as_cells("async def send_to_drivers(hub, order):\n"
+                     "    for driver in hub.ledger.drivers():\n"
+                     "        await hub.publish(driver, 'pickup', order)\n"
+                     "        return\n")  # fmt: skip
+    path = caps_stages.write_checked(
+        str(tmp_path / "s.py"),
+        stage3=(ex07.q3, wrong["send_to_drivers"]),
+        stage4=(ex07.q4, cells["make_storage"], cells["DurableLedger"], cells["drivers"]),
+    )
+    out = capsys.readouterr().out
+    assert "stage 3: the finished hub's (your send_to_drivers: Not quite" in out
+    assert "stage 4: yours (make_storage passed its check)" in out
+    module = caps_stages.load_stages(path)
+    assert hasattr(module, "make_storage") and not hasattr(module, "send_to_drivers")
+
+
+class Program:
+    def __init__(self, *output):
+        self.output = list(output)
+
+
+def test_a_timeout_names_the_stage_most_likely_at_fault(tmp_path):
+    cells = solved_stages()
+    things = [cells["send_to_drivers"], cells["DurableLedger"], cells["drivers"],
+              cells["make_storage"]]  # fmt: skip
+    stages = caps_stages.write_stages(str(tmp_path / "s.py"), *things)
+    no_driver = Program("sent pickup acme/1: {'ok': True, 'to': []}")
+    for program, stage in ((no_driver, "stage 4"), (Program("connected as acme"), "stage 3")):
+        with pytest.raises(TimeoutError, match=f"acme printed 0(.|\n)*likely {stage} "):
+            with caps_stages.naming_the_stage(stages, program):
+                raise TimeoutError("acme printed 0 of 3 lines")
+    with pytest.raises(TimeoutError, match="^acme printed 0 of 3 lines$"):  # the finished hub
+        with caps_stages.naming_the_stage(None, no_driver):
+            raise TimeoutError("acme printed 0 of 3 lines")
