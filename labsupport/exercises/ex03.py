@@ -55,8 +55,10 @@ client gets an answer rather than waiting until its timeout.
                         raise Incorrect(f"average(sid, {numbers}) raised {errors[0]!r}.{empty}")
                     self.expect_attempted(got)
                     if got != expected:
-                        raise Incorrect(f"we sent {numbers}, expected the ack {expected!r}, "
-                                        f"got {got!r}. {self.slip(handler, got, expected)}")
+                        raise Incorrect(
+                            f"we sent {numbers}, expected the ack {expected!r}, "
+                            f"got {got!r}. {self.slip(handler, got, expected)}"
+                        )
         finally:
             stop("q1-check")
         return "each call got the mean back, and the empty list got None."
