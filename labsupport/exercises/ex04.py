@@ -104,8 +104,9 @@ connection.
                     "whole `order` the driver sent, as it came.")  # fmt: skip
         for name, events in got.items():
             if len(events) > len(expected[name]):
-                return (f"{name} heard an order of another store: take the room from the "
-                        "order (`to=order['store']`), not a fixed name.")  # fmt: skip
+                return (f"{name} heard an order of another store: each order says which "
+                        "store it is for, so the room must come from the order, not be a "
+                        "fixed name.")  # fmt: skip
         return "Is each vendor in the room named by its `auth['store']`?"
 
 

@@ -328,12 +328,13 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
         sent = list(self.orders)
         drivers = hub.ledger.drivers()
         strangers = sorted({str(c) for c in hub.recipients if c not in drivers})
-        if payloads == [] and away == [] and strangers:
-            raise Incorrect(f"the vendor asked for pickups {sent!r}; neither driver got them, "
-                            f"live or queued: you published to {strangers}, which "
-                            f"hub.ledger.drivers() does not list (it lists {drivers}). A "
-                            "client id names one connection, not a room or a fixed driver: "
-                            "publish to each driver the ledger lists.")  # fmt: skip
+        if strangers and away != sent:
+            raise Incorrect(f"the vendor asked for pickups {sent!r}; you published to "
+                            f"{strangers}, which hub.ledger.drivers() does not list (it lists "
+                            f"{drivers}), and the queue holds {away!r} for driver-away, who is "
+                            "away. The queue keeps each message under the client id it was "
+                            "published to, and a driver asks only for its own: publish to "
+                            "each driver the ledger lists.")  # fmt: skip
         if hub.recipients and set(hub.recipients) == {drivers[0]} and len(drivers) > 1:
             raise Incorrect(f"the vendor asked for pickups {sent!r}; hub.ledger.drivers() "
                             f"lists {drivers}, and you published only to {drivers[0]!r}, "
