@@ -183,7 +183,7 @@ exists from its create-room to its delete-room.
                     "the largest count at *any* moment, so update it inside the loop, each "
                     "time the count changes.")  # fmt: skip
         joined = {event[1] for event in events if event[0] == "join-room"}
-        if joined and got in {(len(joined), len(joined)), (kinds.count("join-room"),) * 2}:
+        if got in {(len(joined), len(joined)), (kinds.count("join-room"),) * 2}:
             return "Do you count joins as rooms? A room exists from create-room on."
         if got[0] == kinds.count("create-room") and "delete-room" in kinds:
             return "Does delete-room take its room away? It should."
