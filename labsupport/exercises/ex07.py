@@ -338,8 +338,9 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
         if hub.recipients and set(hub.recipients) == {drivers[0]} and len(drivers) > 1:
             raise Incorrect(f"the vendor asked for pickups {sent!r}; hub.ledger.drivers() "
                             f"lists {drivers}, and you published only to {drivers[0]!r}, "
-                            "the first: is there a `return` inside your loop? It ends the "
-                            "function after the first driver.")  # fmt: skip
+                            "the first, so the others got nothing: is there a `return` "
+                            "inside your loop? It ends the function after the first "
+                            "driver.")  # fmt: skip
         if [event for event, _ in live] != ["pickup"] * len(sent) or payloads != sent:
             raise Incorrect(f"the vendor asked for pickups {sent!r}; the connected driver "
                             f"got {live!r}, expected each once, as sent. "
