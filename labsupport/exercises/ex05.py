@@ -7,9 +7,9 @@ from ..checks import Choice, Exercise, Incorrect, Problem, expect_value, why_non
 class HandleReceived(Problem):
     title = "q1, handling received"
     hints = (
-        "Section 2 (The hub, by hand) builds the hub's `received`: it acknowledges the message "
-        "named by clientId, event and messageId. Here, check the request first, then call "
-        "`queue.ack`.",
+        'Section 2 (A queue, step by step) builds the hub\'s `received` in "The hub, by hand": '
+        "it acknowledges the message named by clientId, event and messageId. Here, check the "
+        "request first, then call `queue.ack`.",
         "Check `isinstance(data, dict)`, then that each of the three fields is there and a str.",
         "On success: `queue.ack(data['clientId'], data['event'], data['messageId'])`, "
         "then `return {'ok': True}`.",
