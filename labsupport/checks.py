@@ -170,18 +170,24 @@ def returned(value):
 
 
 def call_handler(handler, *args):
-    """Run an ``async def`` handler the learner wrote, on a loop of its own; return its result.
+    """Run a handler the learner wrote, on a loop of its own; return its result.
 
+    The handler may be an ``async def`` or a plain ``def``: socket.io's ``AsyncServer``
+    awaits the one and calls the other, and so does this.
     Checkers call it before testing a handler over a real connection, so that an
     untouched ``return ____`` is reported as not attempted, and an error in the
     handler shows up with its message instead of as a silent missing reply.
     """
     from .background import BackgroundLoop
 
+    async def call():
+        result = handler(*args)
+        return (await result) if inspect.iscoroutine(result) else result
+
     background = BackgroundLoop("checker")
     shown = ", ".join(repr(a) for a in args)
     try:
-        result = returned(background.run(handler(*args), timeout=TIME_LIMIT / 4))
+        result = returned(background.run(call(), timeout=TIME_LIMIT / 4))
     except TimeoutError:
         raise Incorrect(f"{handler.__name__}({shown}) did not return within "
                         f"{TIME_LIMIT / 4:g} s: does it wait for something that never "

@@ -17,7 +17,7 @@ async def shout_untouched(sid, text):
     return ____
 
 
-def shout_not_async(sid, text):
+def shout_not_async(sid, text):  # socket.io's AsyncServer calls a plain def too
     return text.upper()
 
 
@@ -30,7 +30,7 @@ async def shout_crashes(sid, text):
     [
         (____, "not attempted", "Replace the ____"),
         (shout_untouched, "not attempted", "Replace the ____"),
-        (shout_not_async, "incorrect", "async def"),
+        (shout_not_async, "correct", "'KEEP IT DOWN'"),
         (shout_unchanged, "incorrect", "unchanged"),
         (shout_crashes, "incorrect", "ValueError"),
         (shout_right, "correct", "'READY? GO!'"),

@@ -71,7 +71,7 @@ def little_endian(data):
         (untouched, "not attempted", "Replace the ____"),
         (not_inverted, "incorrect", "invert"),
         (little_endian, "incorrect", "little-endian"),
-        (never_folds, "incorrect", "fold the carr"),
+        (never_folds, "incorrect", "fold it in"),
         (folds_once, "incorrect", "Folding once"),
         (ignores_odd_byte, "incorrect", "odd byte was left out"),
         (pads_at_the_front, "incorrect", "not at the front"),

@@ -64,7 +64,7 @@ def test_q2_frame(answer, outcome, words):
     "answer, outcome, words",
     [
         ((____, ____, ____, ____), "not attempted", "____"),
-        (("EVENT", "/caps", "7", ["pickup", {"orderId": 42}]), "incorrect", "not text"),
+        (("EVENT", "/caps", "7", ["pickup", {"orderId": 42}]), "incorrect", "as text"),
         (("ACK", "/caps", 7, ["pickup", {"orderId": 42}]), "incorrect", "type name"),
         (("EVENT", "/", 7, ["pickup", {"orderId": 42}]), "incorrect", "namespace"),
         ("EVENT", "incorrect", "tuple"),

@@ -32,7 +32,7 @@ def shared_to_everyone(redis_url):
     "answer, outcome, words",
     [(lambda redis_url: ____, "not attempted", "____"),
      (shared_in_memory, "incorrect", "never listened on Redis"),
-     (shared_to_everyone, "incorrect", "heard another store's order"),
+     (shared_to_everyone, "incorrect", "goes to every connection"),
      (shared_right, "correct", "server B")],
 )  # fmt: skip
 def test_ex06_q1_shared_rooms(answer, outcome, words):

@@ -46,19 +46,56 @@ SAMPLE = {  # exercise -> at most this many mutants (none now: the whole run fit
 MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)] + ["labsupport.exercises.ex05b"]
 
 LEARNER_SLIPS = {  # (what the solution says, what a learner wrote): met in the learner trial
-    "ex00.q1": [("text.upper()", "text.upper")],
-    "ex01.q2": [("~total & 0xFFFF", "~total"), ("while total > 0xFFFF", "if total > 0xFFFF")],
-    "ex02.q1": [(".digest()", ".hexdigest()"), (".decode()", "")],
-    "ex04.q1": [('to=order["store"]', 'to="1-206-flowers"')],
+    "ex00.q1": [("text.upper()", "text.upper"), ("text.upper()", "text.capitalize()"),
+                ("return text.upper()", "text.upper()"), ("text.upper()", "[text.upper()]"),
+                ("async def shout", "def shout")],
+    "ex01.q1": [("len(buffer) - offset >= 4", "len(buffer) - offset > 4"),
+                ("return messages, buffer[offset:]", "return messages")],
+    "ex01.q2": [("~total & 0xFFFF", "~total"), ("while total > 0xFFFF", "if total > 0xFFFF"),
+                ("return ~total & 0xFFFF", "return hex(~total & 0xFFFF)"),
+                ("    while total > 0xFFFF:\n        total = (total & 0xFFFF) + (total >> 16)\n",
+                 "")],
+    "ex02.q1": [(".digest()", ".hexdigest()"), (".decode()", ""), (".digest()", ".digest"),
+                ("(key + wsf.GUID).encode()", "key + wsf.GUID")],
+    "ex02.q2": [("captured[2:].decode()", "captured[2:12].decode()"),
+                ("captured[2:].decode()", "captured")],
+    "ex02.q4": [("'42[", "'2["), ("'42[", "'421[")],
+    "ex03.q1": [("sum(numbers) / len(numbers)", "sum(numbers) // len(numbers)"),
+                ("async def average", "def average")],
+    "ex03.q2": [('await server.emit("shout", text, skip_sid=sid)', "return text")],
+    "ex03.q3": [('{"server", "alice", "carol"}', '{"Server", "Alice", "Carol"}')],
+    "ex04.q1": [('to=order["store"]', 'to="1-206-flowers"'),
+                ('"delivered", order, to=', '"delivered", order["orderId"], to=')],
     "ex04.q2": [('        now += {"create-room": 1, "delete-room": -1}.get(event, 0)\n'
                  "        peak = max(peak, now)",
                  "        peak = max(peak, now)\n"
                  '        now += {"create-room": 1, "delete-room": -1}.get(event, 0)')],
     "ex05b.q3": [("return target_bytes // job_bytes", 'return f"{target_bytes // job_bytes}"')],
-    "ex06.q1": [("socketio.AsyncRedisManager", "socketio.RedisManager")],
-    "ex07.q2": [('to=order["store"]', 'to="1-206-flowers"')],
-    "ex07.q3": [("await hub.publish", "hub.publish")],
-    "ex07.q4": [("SELECT driver FROM taken WHERE key LIKE", "SELECT key FROM taken WHERE key LIKE")],  # noqa: E501
+    "ex05.q1": [('    queue.ack(data["clientId"], data["event"], data["messageId"])\n'
+                 '    return {"ok": True}',
+                 '    return {"ok": queue.ack(data["clientId"], data["event"], '
+                 'data["messageId"])}'),
+                ('data["event"], data["messageId"])', '"pickup", data["messageId"])')],
+    "ex05.q2": [('payloads.append(message["payload"])', "payloads.append(message)")],
+    "ex06.q1": [("socketio.AsyncRedisManager", "socketio.RedisManager"),
+                ('await sio.emit("delivered", order, to=order["store"])',
+                 'await sio.emit("delivered", order)'),
+                ('await sio.emit("delivered", order, to=order["store"])',
+                 'await sio.emit("delivered", order, to="1-206-flowers")')],
+    "ex06.q2": [("db.xautoclaim(stream, group, me, min_idle_time=0)",
+                 'db.xreadgroup(group, me, {stream: ">"})')],
+    "ex07.q1": [('if auth["role"] == "driver":', "if True:")],
+    "ex07.q2": [('to=order["store"]', 'to="1-206-flowers"'),
+                (', to=order["store"], namespace=', ", namespace=")],
+    "ex07.q3": [("await hub.publish", "hub.publish"),
+                ("hub.ledger.drivers()", "hub.ledger.drivers"),
+                ('await hub.publish(driver, "pickup", order)',
+                 'await hub.publish(driver, "pickup", order)\n        return'),
+                ("await hub.publish(driver,", 'await hub.publish("drivers",')],
+    "ex07.q4": [("SELECT driver FROM taken WHERE key LIKE", "SELECT key FROM taken WHERE key LIKE"),  # noqa: E501
+                (" WHERE key LIKE 'driver:%'", ""),
+                ('DurableLedger(f"{path}.ledger")', "DurableLedger"),
+                ('self.take(f"driver:{driver}", driver)', "self.take(driver, driver)")],
 }  # fmt: skip
 
 

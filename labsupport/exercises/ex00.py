@@ -1,10 +1,8 @@
 """Exercises of notebook 00 (start here): ``from labsupport.exercises.ex00 import q1, q2``."""
 
-import inspect
-
 import socketio
 
-from ..checks import Exercise, Incorrect, Problem, call_handler
+from ..checks import Exercise, Incorrect, Problem, call_handler, why_none
 from ..servers import serve_socketio, stop
 
 
@@ -31,21 +29,36 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
 
     def verify(self, handler):
         self.expect_attempted(handler)
-        if not inspect.iscoroutinefunction(handler):
-            raise Incorrect("`shout` should be an `async def` function, like `hello`.")
+        if not callable(handler):
+            raise Incorrect(f"you gave {handler!r:.60}, a {type(handler).__name__}: give the "
+                            "handler function itself, q1.check(shout).")  # fmt: skip
         local = call_handler(handler, "test-sid", self.sent[0])
         self.expect_attempted(local)
         for text, got in zip(self.sent, self._call_over_socketio(handler), strict=True):
             if got != text.upper():
-                slip = (
-                    "Did you return the text unchanged?"
-                    if got == text
-                    else ("Is the answer computed from `text`, the argument the client sent?")
-                )
                 raise Incorrect(f"we emitted 'shout' with {text!r}, expected the ack "
-                                f"{text.upper()!r} and got {got!r}. {slip}")  # fmt: skip
+                                f"{text.upper()!r} and got {got!r}. "
+                                f"{self.slip(handler, text, got)}")  # fmt: skip
         said = " and ".join(f"{text!r} got back {text.upper()!r}" for text in self.sent)
         return f"over a real connection, {said}."
+
+    @staticmethod
+    def slip(handler, text, got):
+        """The likely slip behind a wrong acknowledgement ``got`` for ``text``."""
+        if got == text:
+            return "Did you return the text unchanged?"
+        if got is None:
+            return why_none(handler) or "The client got nothing back: return the result."
+        if isinstance(got, list | tuple) and text.upper() in got:
+            return ("The answer is there, but inside a list: return the text itself, and "
+                    "the client gets exactly that.")  # fmt: skip
+        if isinstance(got, str) and got.lower() == text.lower():
+            return ("Right letters, wrong case: which str method puts *every* letter in "
+                    "capitals? (`.capitalize()` and `.title()` change only some.)")  # fmt: skip
+        if isinstance(got, str) and got.upper() == got:
+            return ("Capitals, but not of what the client sent: is the answer computed from "
+                    "`text`, the argument the client sent?")  # fmt: skip
+        return "Is the answer computed from `text`, the argument the client sent?"
 
     def _call_over_socketio(self, handler):
         sio = socketio.AsyncServer(async_mode="aiohttp")

@@ -61,9 +61,22 @@ def _as_pair(result):
     """A ``(messages, rest)`` answer in one comparable shape, or the answer unchanged."""
     try:
         messages, rest = result
+        if isinstance(messages, bytes | str) or not isinstance(rest, bytes | bytearray):
+            return result
         return [bytes(m) for m in messages], bytes(rest)
     except (TypeError, ValueError):
         return result
+
+
+def _not_a_pair(got):
+    """The slip when ``my_unframe`` returned something other than a (messages, rest) pair."""
+    if isinstance(got, list):
+        return ("It returned a list alone; return a pair, the list of messages *and* the "
+                "bytes left over (the rest), which the next recv() completes.")  # fmt: skip
+    if isinstance(got, bytes | bytearray):
+        return ("It returned bytes alone; return a pair, the list of messages *and* the "
+                "bytes left over (the rest).")  # fmt: skip
+    return ""
 
 
 class Framing(Problem):
@@ -144,6 +157,12 @@ the next recv() completes it.
             ([b"hello", b""], b"\0\0\0\x02h"),
             "A length of 0 is an empty message, not the end; and keep the incomplete rest.",
         ),
+        Case(
+            (b"\0\0\0\x02hi\0\0\0\0",),
+            ([b"hi", b""], b""),
+            "The last frame is an empty message, just its 4 length bytes: keep looping while "
+            "*at least* 4 bytes remain (4 is enough for a frame with an empty payload).",
+        ),
     ]
 
     def verify(self, answer):
@@ -161,7 +180,7 @@ the next recv() completes it.
             return _as_pair(my_unframe(buffer))
 
         check_cases(self, unframe, self.unframe_cases, name=my_unframe.__name__,
-                    source=my_unframe)  # fmt: skip
+                    source=my_unframe, slip_of=_not_a_pair)  # fmt: skip
         return "every message survived the trip, split anywhere."
 
 
@@ -208,7 +227,11 @@ byte the high half of a word, as it would be if one more byte followed.
             (bytes.fromhex("0001f203f4f5f6f7"),),
             0x220D,
             "This is the worked example of RFC 1071: add the words, fold the carry, invert.",
-            {0xDDF2: inverted},
+            {
+                0xDDF2: inverted,
+                0x220F: "The words add up to 0x2ddf0, more than 16 bits, and the carry (the 2 "
+                "above them) was not added back in: fold it in before you invert.",
+            },
         ),
         Case(
             (b"\xff\xff\xff\xff\0\x01",),
@@ -244,6 +267,10 @@ byte the high half of a word, as it would be if one more byte followed.
     @staticmethod
     def slip(got):
         """The slip that a wrong number shows by itself."""
+        if isinstance(got, str):
+            return ("That is text, not a number: hex() and f'{x:#x}' write a number out "
+                    "for reading. Return the int itself (Python shows it in hex when "
+                    "asked).")  # fmt: skip
         if isinstance(got, int) and got < 0:
             return ("A negative number: Python's ~ flips every bit of an int that has no "
                     "fixed width, so ~total is negative. "
@@ -277,7 +304,8 @@ class PickProtocol(Problem):
     }
     hints = (
         "Section 3 (UDP keeps message boundaries, and promises nothing else): UDP may lose "
-        "or reorder, and the retransmitting sender pays for reliability in time.",
+        "or reorder; TCP resends what was lost and delivers in order, and the resend "
+        "takes time.",
         "Ask of each: is a late piece still worth having?",
     )
     solution = """
@@ -294,7 +322,12 @@ adds delay. A file and a chat both need every byte in order, which TCP provides.
             raise Incorrect(f"give a dict with exactly these keys: {sorted(self.expected)}")
         for use, protocol in self.expected.items():
             self.expect_attempted(answer[use])
-            if str(answer[use]).upper() != protocol:
+            if not isinstance(answer[use], str) or answer[use].upper() not in ("TCP", "UDP"):
+                kind = (" (socket.SOCK_DGRAM and SOCK_STREAM name a kind of socket, not the "
+                        "protocol)" if hasattr(answer[use], "name") else "")  # fmt: skip
+                raise Incorrect(f"you gave {answer[use]!r} for a {use}{kind}: answer each "
+                                "with the protocol's name as text, 'TCP' or 'UDP'.")  # fmt: skip
+            if answer[use].upper() != protocol:
                 raise Incorrect(f"you said {answer[use]!r} for a {use}. Ask: "
                                 f"{self.questions[use]}")  # fmt: skip
         return "; ".join(f"{use}: {why}" for use, why in self.reasons.items()) + "."

@@ -42,8 +42,14 @@ plain HTTP server (or a cache) cannot accidentally "accept".
             try:
                 got = my_accept(key)
             except Exception as error:
-                slip = ""
-                if "bytes-like" in str(error) and "hexdigest" in source_of(my_accept):
+                slip, source = "", source_of(my_accept)
+                if "must be encoded" in str(error):
+                    slip = (" SHA-1 hashes bytes, and key + wsf.GUID is text (str): encode "
+                            "it first, with .encode().")  # fmt: skip
+                elif "bytes-like" in str(error) and "method" in str(error):
+                    slip = (" base64 was given the method .digest itself, not its result: "
+                            "did you forget the ()?")  # fmt: skip
+                elif "bytes-like" in str(error) and "hexdigest" in source:
                     slip = (" .hexdigest() gives text (40 hex digits), and base64 encodes "
                             "bytes: the header is base64 of the 20 raw bytes of "
                             ".digest().")  # fmt: skip
@@ -72,6 +78,9 @@ plain HTTP server (or a cache) cannot accidentally "accept".
         return "Concatenate the key and wsf.GUID (in that order), SHA-1 it, then base64."
 
 
+captured = bytes.fromhex("81 0b 68 65 6c 6c 6f 20 77 6f 72 6c 64")  # q2's frame, as in §2
+
+
 class DecodeFrame(Problem):
     title = "q2, reading a frame"
     expected = "hello world"
@@ -95,12 +104,32 @@ payload follows the two header bytes.
                             "payload, decoded to text.")  # fmt: skip
         if isinstance(answer, websocket_frames.Frame):
             raise Incorrect("that is the whole Frame: give its payload, decoded to text.")
+        if isinstance(answer, bytes | bytearray) and bytes(answer) == captured:
+            raise Incorrect(f"you gave {answer!r}, the whole frame, header and all: the "
+                            "payload is what follows the 2 header bytes, as text.")  # fmt: skip
         if isinstance(answer, bytes):
-            raise Incorrect(f"you gave {answer!r}, the payload as bytes: decode it to text "
+            raise Incorrect(f"you gave {answer!r}, bytes: decode them to text "
                             "(.decode()).")  # fmt: skip
+        if not isinstance(answer, str):
+            raise Incorrect(f"you gave {answer!r:.60}, a {type(answer).__name__}: give the "
+                            "payload as text (a str).")  # fmt: skip
         if answer != self.expected:
-            raise Incorrect(f"you said {answer!r}. Did you skip the 2 header bytes?")
+            raise Incorrect(f"you said {answer!r}, expected the payload's 11 bytes as text. "
+                            f"{self.slip(answer)}")  # fmt: skip
         return "FIN, text, unmasked, 11 bytes: 'hello world'."
+
+    def slip(self, answer):
+        """What a wrong text says about the slice it came from."""
+        text = captured.decode("latin-1")
+        if answer in text and text.index(answer) < 2:
+            return "It starts inside the header: the payload starts after the 2 header bytes."
+        if self.expected.startswith(answer):
+            return (f"{len(self.expected) - len(answer)} character(s) missing at the end: "
+                    "the payload runs to the end of the frame (11 bytes, as byte 1 says); "
+                    "a slice's end is not included, so check where yours stops.")  # fmt: skip
+        if answer in self.expected:
+            return "It starts too late: the payload starts right after the 2 header bytes."
+        return "Byte 1 gives the length (0x0b = 11); the payload follows the 2 header bytes."
 
 
 class DecodeSocketIO(Problem):
@@ -140,13 +169,17 @@ answer); the rest is the JSON array [event name, payload].
         decoded = socketio_packets.decode_socketio(self.packet)
         expected = (decoded.type, decoded.namespace, decoded.ack_id, decoded.data)
         names = tuple(self.slips)
-        for name, got, want in zip(names, answer, expected, strict=True):
-            if got != want:
-                slip = self.slips[name]
-                if name == "ack id" and got == str(want):
-                    slip = "It is a number, not text."
-                raise Incorrect(f"in {self.packet!r}, the {name} should be {want!r}; you gave "
-                                f"{got!r}. {slip}")  # fmt: skip
+        wrong = [(name, got) for name, got, want in zip(names, answer, expected, strict=True)
+                 if got != want]  # fmt: skip
+        if wrong:
+            name, got = wrong[0]
+            slip = self.slips[name]
+            if name == "ack id" and got == str(expected[2]):
+                slip = "You have the right digits, but as text: the ack id is a number."
+            others = ", ".join(n for n, _ in wrong[1:])
+            more = f" (Also look again at: {others}.)" if others else ""
+            raise Incorrect(f"in {self.packet!r}, the {name} you gave, {got!r}, is not what "
+                            f"the packet says. {slip}{more}")  # fmt: skip
         return "an EVENT on /caps that wants acknowledgement number 7."
 
 
@@ -174,8 +207,22 @@ and emit() (unlike call()) asks for no acknowledgement, so there is no ack id.
         if answer.replace(" ", "") == self.expected and answer != self.expected:
             raise Incorrect("right packet, but JSON on the wire has no spaces here.")
         if answer != self.expected:
-            raise Incorrect(f"you said {answer!r}; decode it with sp.describe() and compare.")
+            raise Incorrect(f"you said {answer!r}. {self.slip(answer)} You can decode a packet "
+                            "with sp.describe() and compare.")  # fmt: skip
         return "Engine.IO MESSAGE (4), socket.io EVENT (2), then [name, payload]."
+
+    def slip(self, answer):
+        """What a wrong packet left out or added."""
+        if answer.startswith("2[") or answer.startswith("["):
+            return ("It starts with the socket.io type alone: on the wire every socket.io "
+                    "packet rides inside an Engine.IO packet, whose own type digit comes "
+                    "first.")  # fmt: skip
+        if answer[:2] == "42" and answer[2:3].isdigit():
+            return ("There are digits between the type and the JSON: an ack id, which only "
+                    "call() asks for; emit() wants no answer.")  # fmt: skip
+        if answer[:2] == "42" and "/" in answer.split("[", 1)[0]:
+            return "The default namespace '/' is left out of the packet."
+        return "Two type digits come first, then the JSON array [event name, payload]."
 
 
 q1 = Exercise(AcceptKey())

@@ -6,7 +6,15 @@ import textwrap
 
 import socketio
 
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, call_handler
+from ..checks import (
+    UNTOUCHED,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    Problem,
+    call_handler,
+    why_none,
+)
 from ..servers import stop
 from ._support import drain, installed, server_with, untouched
 
@@ -34,8 +42,6 @@ client gets an answer rather than waiting until its timeout.
 
     def verify(self, handler):
         self.expect_attempted(handler)
-        if not inspect.iscoroutinefunction(handler):
-            raise Incorrect("`average` should be an `async def` function, like `add`.")
         self.expect_attempted(call_handler(handler, "test-sid", [2, 4, 9]))
         errors = []  # what the handler raised: told here, not left in an unread task
         server = server_with("q1-check", lambda sio: sio.on("average", caught(handler, errors)))
@@ -50,11 +56,27 @@ client gets an answer rather than waiting until its timeout.
                     self.expect_attempted(got)
                     if got != expected:
                         raise Incorrect(
-                            f"we sent {numbers}, expected the ack {expected!r}, got {got!r}."
+                            f"we sent {numbers}, expected the ack {expected!r}, "
+                            f"got {got!r}. {self.slip(handler, got, expected)}"
                         )
         finally:
             stop("q1-check")
         return "each call got the mean back, and the empty list got None."
+
+    @staticmethod
+    def slip(handler, got, expected):
+        """The likely slip behind the wrong acknowledgement ``got``."""
+        if isinstance(got, str):
+            return ("That is text: return the number itself (JSON carries numbers as "
+                    "numbers, and the client gets what you return).")  # fmt: skip
+        if isinstance(expected, float) and got == expected // 1:
+            return ("The fraction was cut off: `//` is floor division, which rounds down; "
+                    "`/` gives the exact mean.")  # fmt: skip
+        if got is None:
+            return why_none(handler)
+        if expected is None:
+            return "An empty list has no mean: answer None."
+        return "The mean is the sum of the numbers divided by how many there are."
 
     def _ask(self, client, numbers):
         try:
@@ -71,7 +93,8 @@ def caught(handler, errors):
 
     async def handle(sid, numbers):
         try:
-            return await handler(sid, numbers)
+            result = handler(sid, numbers)  # an async def or a plain def, as socket.io allows
+            return (await result) if inspect.iscoroutine(result) else result
         except Exception as error:
             errors.append(error)
 
@@ -140,6 +163,8 @@ skip_sid leaves out the one connection that sent it.
                 f"nobody heard anything: `{missing[0]}` has no `await` in front "
                 "(a missing await). server.emit is a coroutine: without `await` it never runs."
             )
+        if received == {name: [] for name in names} and (why := self.silent(register)):
+            raise Incorrect(f"ann shouted, and nobody heard anything. {why}")
         if received != expected:
             slip = " The sender should not hear herself." if received["ann"] else ""
             if not slip and any(events != heard and events for events in received.values()):
@@ -147,6 +172,35 @@ skip_sid leaves out the one connection that sent it.
             said = " then ".join(map(repr, self.sent))
             raise Incorrect(f"ann shouted {said}; expected {expected}, got {received}.{slip}")
         return "ben and cat heard it; ann, who shouted, did not."
+
+    @staticmethod
+    def silent(register):
+        """Why nobody heard anything, read from ``register``'s source ("" if it says nothing)."""
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(register)))
+        except (OSError, TypeError, SyntaxError):
+            return ""
+        outer = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)), None)
+        if outer is None or not outer.args.args:
+            return ""
+        given = outer.args.args[0].arg
+        emits = [n for n in ast.walk(outer) if isinstance(n, ast.Call)
+                 and isinstance(n.func, ast.Attribute) and n.func.attr == "emit"]  # fmt: skip
+        others = [ast.unparse(n.func.value) for n in emits
+                  if isinstance(n.func.value, ast.Name) and n.func.value.id != given]  # fmt: skip
+        if others:
+            return (f"Your handler emits on `{others[0]}`, not on `{given}`, the server that "
+                    f"{outer.name} is given: the check runs a server of its own and hands it "
+                    f"to {outer.name}, so `{others[0]}` (another server) reached none of its "
+                    "clients. Emit on the server you were given.")  # fmt: skip
+        handlers = [n for n in ast.walk(outer) if isinstance(n, ast.AsyncFunctionDef)]
+        returns = any(isinstance(n, ast.Return) and n.value is not None
+                      for h in handlers for n in ast.walk(h))  # fmt: skip
+        if not emits and returns:
+            return ("Your handler returns the text, and a handler's return value goes back "
+                    "only to the sender, as the acknowledgement of its event (ann's emit asked "
+                    "for none). To reach the others, the handler must emit.")  # fmt: skip
+        return ""
 
     @staticmethod
     def _install(sio, register):
@@ -176,6 +230,11 @@ every connection except bob's own sid.
             raise Incorrect(f"give a set of names, like {{'server', 'alice'}}, not {answer!r}.")
         if "bob" in answer:
             raise Incorrect("bob is the sender, and `skip_sid=sid` leaves him out.")
+        lower = {str(name).lower() for name in answer}
+        if answer != self.expected and lower == self.expected:
+            raise Incorrect(f"you said {sorted(answer)}: the right ones, but the check "
+                            "compares names exactly, and the notebook writes them in lower "
+                            "case.")  # fmt: skip
         if answer != self.expected:
             raise Incorrect(f"you said {sorted(answer)}; who runs a `chat` handler here?")
         return "the server handles it, then relays it to alice and carol."

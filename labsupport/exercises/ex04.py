@@ -93,12 +93,20 @@ connection.
         if not any(got.values()):
             return ("Nobody heard anything: is each store's connection put in its room "
                     "(`await sio.enter_room`), and the emit awaited?")  # fmt: skip
+        if got["driver"] and all(got.values()):
+            return ("Everyone heard every order, the driver too: an emit with no `to=` "
+                    "goes to every connection; address it to one room.")  # fmt: skip
         if got["driver"]:
             return "The driver heard it: send to the store's room only (`to=`)."
+        heard = {name: [event[0] for event in events] for name, events in got.items()}
+        if heard == {name: [e[0] for e in events] for name, events in expected.items()}:
+            return ("The right vendors heard 'delivered', but with other data: send the "
+                    "whole `order` the driver sent, as it came.")  # fmt: skip
         for name, events in got.items():
             if len(events) > len(expected[name]):
-                return (f"{name} heard an order of another store: take the room from the "
-                        "order (`to=order['store']`), not a fixed name.")  # fmt: skip
+                return (f"{name} heard an order of another store: each order says which "
+                        "store it is for, so the room must come from the order, not be a "
+                        "fixed name.")  # fmt: skip
         return "Is each vendor in the room named by its `auth['store']`?"
 
 
@@ -166,9 +174,14 @@ exists from its create-room to its delete-room.
     def slip(events, got):
         """Name the likely mistake behind a wrong ``(now, peak)``."""
         kinds = [event[0] for event in events]
-        if len(got) == 2 and got[0] == CountRooms.replay(events)[0] and got[1] < got[0]:
+        now, peak = CountRooms.replay(events)
+        if len(got) == 2 and got[0] == now and got[1] < got[0]:
             return ("The peak is behind the count it should include: update it after the "
                     "count changes, not before.")  # fmt: skip
+        if got == (now, now) and peak > now:
+            return ("The count is right, but the peak is only the final count: the peak is "
+                    "the largest count at *any* moment, so update it inside the loop, each "
+                    "time the count changes.")  # fmt: skip
         joined = {event[1] for event in events if event[0] == "join-room"}
         if got in {(len(joined), len(joined)), (kinds.count("join-room"),) * 2}:
             return "Do you count joins as rooms? A room exists from create-room on."

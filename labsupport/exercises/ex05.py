@@ -7,8 +7,9 @@ from ..checks import Choice, Exercise, Incorrect, Problem, expect_value, why_non
 class HandleReceived(Problem):
     title = "q1, handling received"
     hints = (
-        "Section 2 builds the hub's `received`; section 5 shows `QueueHub.received`, which checks "
-        "the payload first, then calls `queue.ack`.",
+        'Section 2 (A queue, step by step) builds the hub\'s `received` in "The hub, by hand": '
+        "it acknowledges the message named by clientId, event and messageId. Here, check the "
+        "request first, then call `queue.ack`.",
         "Check `isinstance(data, dict)`, then that each of the three fields is there and a str.",
         "On success: `queue.ack(data['clientId'], data['event'], data['messageId'])`, "
         "then `return {'ok': True}`.",
@@ -43,16 +44,37 @@ deleted unless the request names exactly one message.
                                 f"got {reply!r}.")  # fmt: skip
         if len(queue.pending("driver", "pickup")) != 2:
             raise Incorrect("a malformed request deleted a message: check before you ack.")
+        other = queue.enqueue("driver-2", "delivered", "order 3")
         good = {"clientId": "driver", "event": "pickup", "messageId": first.message_id}
+        self._acknowledge(handle_received, queue, good, ("driver", "pickup"), ["order 2"])
+        again = "the same acknowledgement again (a client resends it when the reply is lost)"
+        self._acknowledge(handle_received, queue, good, ("driver", "pickup"), ["order 2"], again)
+        third = {"clientId": "driver-2", "event": "delivered", "messageId": other.message_id}
+        self._acknowledge(handle_received, queue, third, ("driver-2", "delivered"), [])
+        return "bad requests changed nothing, and each good one deleted exactly its message."
+
+    def _acknowledge(self, handle_received, queue, good, where, left_over, what=None):
+        """Send ``good``: the reply must be ok, and ``where`` must then hold ``left_over``."""
+        before = [m.payload for m in queue.pending(*where)]
         reply = self._call(handle_received, queue, good)
+        what = what or f"the good request {good}"
+        left = [m.payload for m in queue.pending(*where)]
         if reply != {"ok": True}:
-            raise Incorrect(f"for {good} we expected {{'ok': True}}, got {reply!r}.")
-        left = [m.payload for m in queue.pending("driver", "pickup")]
-        if left != ["order 2"]:
-            raise Incorrect(
-                f"after acknowledging m1, the queue should hold ['order 2'], not {left}."
-            )
-        return "bad requests changed nothing, and the good one deleted exactly its message."
+            slip = ""
+            if reply == {"ok": False} and left == before:
+                slip = (" That message had been acknowledged already, so queue.ack found "
+                        "nothing to delete and said False; the request itself is fine, and "
+                        "an acknowledgement must be safe to repeat: the answer is still "
+                        "{'ok': True}, whatever queue.ack says.")  # fmt: skip
+            raise Incorrect(f"for {what} we expected {{'ok': True}}, got {reply!r}.{slip}")
+        if left != left_over:
+            slip = ""
+            if left == before:
+                slip = (" Nothing was deleted: is queue.ack really called (with its "
+                        "brackets), and with the clientId, event and messageId that `data` "
+                        "carries, none of them written in by hand?")  # fmt: skip
+            raise Incorrect(f"after {what}, {where[0]}'s {where[1]!r} messages should be "
+                            f"{left_over}, but the queue still holds {left}.{slip}")  # fmt: skip
 
     def _call(self, function, queue, data):
         try:
@@ -124,12 +146,29 @@ m3 above), and both must be kept.
             self.expect_attempted(got)
             expect_value(f"dedupe({shown(batch)})", got)
             if got != expected:
-                slip = slips.get(tuple(got) if isinstance(got, list | tuple) else None, "")
+                slip = self.slip(got, slips)
                 if got is None:
                     slip = why_none(dedupe)
                 raise Incorrect(f"For the messages {shown(batch)} we expected the payloads "
                                 f"{expected!r}, got {got!r}. {slip}".rstrip())  # fmt: skip
         return "each message once, first arrival kept."
+
+    @staticmethod
+    def slip(got, slips):
+        """The likely slip behind the wrong list ``got``."""
+        if isinstance(got, set | frozenset | dict):
+            return (f"That is a {type(got).__name__}, which keeps no order of arrival: "
+                    "return a list.")  # fmt: skip
+        if not isinstance(got, list | tuple):
+            return ""
+        if any(isinstance(item, dict) for item in got):
+            return "Those are whole messages: return only each message's payload."
+        if any(isinstance(item, tuple | list) for item in got):
+            return "Those items are more than payloads: return only each message's payload."
+        try:
+            return slips.get(tuple(got), "")
+        except TypeError:  # an item that cannot be hashed
+            return ""
 
 
 class LostAck(Choice):

@@ -14,6 +14,7 @@ from .. import redis_server
 from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem, expect_value, raised
 from ..servers import serve_socketio
 from ._support import drain, expect_written
+from .ex03 import unawaited_calls
 
 ORDER = {"store": "1-206-flowers", "orderId": 7}
 ACME = {"store": "acme", "orderId": 8}  # a second store: the room comes from the order
@@ -93,7 +94,7 @@ Redis, and every server, B included, delivers it to its own members of that room
                 client.disconnect()
             first.stop()
             second.stop()
-        return self._judge(got)
+        return self._judge(got, make_server)
 
     def _serve(self, make_server, url, name):
         sio = make_server(url)
@@ -130,16 +131,26 @@ Redis, and every server, B included, delivers it to its own members of that room
                    "their broadcasts.")  # fmt: skip
             raise Incorrect(why) from error
 
-    def _judge(self, got):
+    def _judge(self, got, make_server):
         sent = ", then ".join(map(repr, self.orders))
+        everything = [["delivered", order] for order in self.orders]
         for store, events in got.items():
             wanted = [["delivered", order] for order in self.orders if order["store"] == store]
             if events != wanted:
-                slip = ("it heard another store's order: send to the room named by the "
-                        "order's 'store' (`to=order['store']`), not a fixed one"
-                        if len(events) > len(wanted) else
-                        "is it in its room (`enter_room(sid, auth['store'])`), and is the "
-                        "order sent on as it came?")  # fmt: skip
+                if not any(got.values()) and (missing := unawaited_calls(make_server)):
+                    slip = (f"`{missing[0]}` has no `await` in front (a missing await): "
+                            f"{missing[0].split('(')[0]} is a coroutine, and without `await` "
+                            "it never runs")  # fmt: skip
+                elif all(heard == everything for heard in got.values()):
+                    slip = ("every vendor heard every order: an emit with no `to=` goes to "
+                            "every connection. Address each order to one room")  # fmt: skip
+                elif len(events) > len(wanted):
+                    slip = ("it heard another store's order: each order says which store it "
+                            "is for, so the room must come from the order, not be a fixed "
+                            "name (section 2: each vendor waits in its store's room)")  # fmt: skip
+                else:
+                    slip = ("is each vendor in its store's room (the store is in its "
+                            "`auth`), and is the order sent on as it came?")  # fmt: skip
                 raise Incorrect(f"a driver on server A sent delivered {sent}; the vendor "
                                 f"{store!r}, on server B, got {events!r}, expected {wanted!r}: "
                                 f"{slip}.")  # fmt: skip
@@ -187,7 +198,15 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
         try:
             got = recover(db, stream, group, me)
         except Exception as error:
-            raise Incorrect(f"{call} raised {error!r}") from error
+            slip = ""
+            if isinstance(error, ValueError) and "values to unpack" in str(error):
+                slip = (" Your line unpacks the command's reply into names, and the reply "
+                        "did not have that many parts: XAUTOCLAIM's reply is (next id, "
+                        "entries, deleted ids), but only without options like justid=True, "
+                        "and other commands reply in other shapes. Print what your command "
+                        "returns; section 3 shows which command moves pending entries to "
+                        "another consumer.")  # fmt: skip
+            raise Incorrect(raised(call, error) + slip) from error
         self.expect_attempted(got)
         expect_value(call, got)
         owners = {c["name"]: c["pending"] for c in db.xpending(stream, group)["consumers"]}

@@ -15,7 +15,15 @@ import socketio
 
 from ..ackqueue import MemoryQueue
 from ..caps import NAMESPACE, CapsHub, order_key
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value
+from ..checks import (
+    UNTOUCHED,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    Problem,
+    expect_value,
+    raised,
+)
 from ..servers import serve_socketio, stop
 from ._support import drain, expect_written, installed, server_with
 
@@ -158,8 +166,14 @@ whoever is in it now. The vendor is not in `drivers`, so it does not hear its ow
     def _scenario(self, stage1):
         vendor = self.orders[0]["store"]
         people = {"driver-1": "driver", "driver-2": "driver", vendor: "vendor"}
-        got = play("stage1", stage1, people, vendor, "pickup", self.orders)
+        rooms = {}
+        got = play("stage1", stage1, people, vendor, "pickup", self.orders, rooms)
         heard = [["pickup", order] for order in self.orders]
+        if got[vendor] and "drivers" in rooms[vendor]:
+            raise Incorrect(f"{vendor} (role 'vendor') got {got[vendor]!r}, expected []: it "
+                            "is in the room 'drivers' too, so it hears its own pickups. "
+                            "Only a connection whose auth says role 'driver' belongs "
+                            "there.")  # fmt: skip
         expect(got, {"driver-1": heard, "driver-2": heard, vendor: []})
         return "both drivers got the pickup, and the vendor did not hear its own order."
 
@@ -204,11 +218,18 @@ reaches exactly the vendor who asked for the pickup.
         for store in stores:
             wanted = [["delivered", order] for order in self.orders if order["store"] == store]
             if got[store] != wanted:
-                slip = ("it heard another store's order: send to the order's store "
-                        "(`to=order['store']`), not a fixed room"
-                        if len(got[store]) > len(wanted) else
-                        "is each vendor in the room named by its clientId, and the emit "
-                        "sent to order['store']?")  # fmt: skip
+                everything = [["delivered", order] for order in self.orders]
+                if all(got[name] == everything for name in people):
+                    slip = ("everyone heard every order, the driver too: an emit with no "
+                            "`to=` goes to every connection; address each order to one "
+                            "room")  # fmt: skip
+                elif len(got[store]) > len(wanted):
+                    slip = ("it heard another store's order: each order says which store it "
+                            "is for, so the room must come from the order, not be a fixed "
+                            "name")  # fmt: skip
+                else:
+                    slip = ("is each vendor in the room named by its clientId, and each "
+                            "order sent to the room of the store it names?")  # fmt: skip
                 raise Incorrect(f"the driver sent delivered for orders {sent}; {store} got "
                                 f"{got[store]!r}, expected {wanted!r}: {slip}")  # fmt: skip
         expect(got, {"driver-1": []})
@@ -228,8 +249,10 @@ class StageHub(CapsHub):
     def __init__(self, send_to_drivers):
         super().__init__(MemoryQueue(), log=lambda line: None)
         self.send_to_drivers, self.error, self.publishing = send_to_drivers, None, []
+        self.recipients = []  # the client ids publish was called for, in order
 
     def publish(self, client_id, event, payload):  # a plain def: it hands out the coroutine
+        self.recipients.append(client_id)
         coroutine = super().publish(client_id, event, payload)
         self.publishing.append(coroutine)
         return coroutine
@@ -289,25 +312,54 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
         for order in self.orders:
             vendor.call("pickup", order, timeout=5)
         if hub.error is not None:
-            raise Incorrect(f"send_to_drivers(hub, order) raised {hub.error!r}.")
+            slip = ""
+            if "object is not iterable" in str(hub.error) and "method" in str(hub.error):
+                slip = (" A loop was given a method itself, not the list it returns: did "
+                        "you forget the () after drivers?")  # fmt: skip
+            raise Incorrect(raised("send_to_drivers(hub, order)", hub.error) + slip)
         if hub.unawaited():
             raise Incorrect("hub.publish(...) was called but never awaited, so it never ran: "
-                            "write `await hub.publish(driver, 'pickup', order)`.")  # fmt: skip
+                            "like sio.emit, publish is a coroutine function, and calling it "
+                            "only makes the coroutine. Section 4 (Stage 3) shows how "
+                            "a coroutine is run to its end.")  # fmt: skip
         live = drain(online)
         payloads = [m.get("payload") if isinstance(m, dict) else m for _, m in live]
-        if [event for event, _ in live] != ["pickup"] * len(self.orders) or payloads != list(
-            self.orders
-        ):
-            raise Incorrect(f"the vendor asked for pickups {list(self.orders)!r}; the "
-                            f"connected driver got {live!r}, expected each once, as sent. "
-                            "Publish the `order` you were given.")  # fmt: skip
-        away = hub.queue.pending("driver-away", "pickup")
-        if [m.payload for m in away] != list(self.orders):
-            raise Incorrect("nothing was queued for the driver who is away: use hub.publish, "
-                            "which queues before it sends.")  # fmt: skip
+        away = [m.payload for m in hub.queue.pending("driver-away", "pickup")]
+        sent = list(self.orders)
+        drivers = hub.ledger.drivers()
+        strangers = sorted({str(c) for c in hub.recipients if c not in drivers})
+        if strangers and away != sent:
+            raise Incorrect(f"the vendor asked for pickups {sent!r}; you published to "
+                            f"{strangers}, which hub.ledger.drivers() does not list (it lists "
+                            f"{drivers}), and the queue holds {away!r} for driver-away, who is "
+                            "away. The queue keeps each message under the client id it was "
+                            "published to, and a driver asks only for its own: publish to "
+                            "each driver the ledger lists.")  # fmt: skip
+        if hub.recipients and set(hub.recipients) == {drivers[0]} and len(drivers) > 1:
+            raise Incorrect(f"the vendor asked for pickups {sent!r}; hub.ledger.drivers() "
+                            f"lists {drivers}, and you published only to {drivers[0]!r}, "
+                            "the first, so the others got nothing: is there a `return` "
+                            "inside your loop? It ends the function after the first "
+                            "driver.")  # fmt: skip
+        if [event for event, _ in live] != ["pickup"] * len(sent) or payloads != sent:
+            raise Incorrect(f"the vendor asked for pickups {sent!r}; the connected driver "
+                            f"got {live!r}, expected each once, as sent. "
+                            f"{self._live_slip(payloads, sent)}")  # fmt: skip
+        if away != sent:
+            raise Incorrect(f"the vendor asked for pickups {sent!r}; for the driver who is "
+                            f"away, the queue holds {away!r}, expected them all: use "
+                            "hub.publish, which queues before it sends.")  # fmt: skip
         for client in (online, vendor):
             client.disconnect()
         return "the driver who was away finds the order queued for it."
+
+    @staticmethod
+    def _live_slip(payloads, sent):
+        if payloads and len(payloads) < len(sent):
+            return "Only some of the orders came: is there a `return` inside your loop?"
+        if payloads and all(p == sent[0] for p in payloads) and len(sent) > 1:
+            return "Every pickup carried the first order: publish the `order` you were given."
+        return "Publish the `order` you were given, as it came."
 
 
 class DurableStorage(Problem):
@@ -390,7 +442,15 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
     def _drivers(self, ledger, when):
         got = self._call(ledger.drivers)
         if got != ["driver-1", "driver-2"]:
-            slip = "a pickup would reach nobody" if not got else "it should list their names"
+            slip = ("it found none of the drivers just added, so a pickup would reach "
+                    "nobody: does drivers() look for them where, and under the key with "
+                    "which, add_driver stores them?" if not got else
+                    "it should list their names, each once")  # fmt: skip
+            names = list(got) if isinstance(got, list | tuple) else []
+            if len(names) > len(set(map(str, names))):
+                slip = ("a name comes more than once: a driver who took an order has a row "
+                        "for that order too, and those rows are not drivers. List only the "
+                        "rows that add_driver wrote")  # fmt: skip
             if isinstance(got, list) and any(str(name).startswith("driver:") for name in got):
                 slip = ("those are the keys of their rows (driver:<name>): select the "
                         "driver column")  # fmt: skip
@@ -414,6 +474,10 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
             (storage[0], ("enqueue", "pending")),
             (storage[1], ("take", "drivers")),
         ):
+            if inspect.isclass(part):
+                raise Incorrect(f"make_storage(path) returned the class {part.__name__} itself, "
+                                "not one made from it: call it (with its file's path) to make "
+                                "the object.")  # fmt: skip
             if not all(hasattr(part, m) for m in methods):
                 raise Incorrect(f"{part!r} has no {' or '.join(methods)}: return (queue, ledger).")
         return storage
