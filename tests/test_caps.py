@@ -123,7 +123,14 @@ def keys(lines, prefix):
     return [line.split()[1].rstrip(":") for line in lines if line.startswith(prefix + " ")]
 
 
-def test_the_service_survives_a_driver_a_vendor_and_the_hub_killed_mid_run(tmp_path):
+@pytest.fixture
+def stopped_after():
+    """The programs a test starts are stopped when it ends, whatever it asserted."""
+    yield
+    registry.stop_all()
+
+
+def test_the_service_survives_a_driver_a_vendor_and_the_hub_killed_mid_run(tmp_path, stopped_after):
     db = str(tmp_path / "caps.db")
     hub = part("hub", "hub", "--db", db, ready=processes.READY)
     drivers = {name: part(name, "driver", "--url", hub.url, "--id", name)

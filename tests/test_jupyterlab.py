@@ -210,7 +210,7 @@ def test_notebook_03_page_through_the_jupyter_server_and_its_button(lab, page, r
     page.goto(f"{url}/lab/tree/notebooks/03_socketio_events.ipynb?reset")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
     wait_for_kernel(url)
-    page.locator(".jp-MarkdownCell", has_text="Which pages may connect").click()
+    page.locator(".jp-MarkdownCell", has_text="Which pages may connect: CORS").click()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Above Selected Cell", exact=True).click()
     page.locator(".jp-OutputArea-output", has_text="'event': 'news'").wait_for(timeout=180_000)
