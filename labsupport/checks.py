@@ -138,17 +138,35 @@ def expect_value(call, value):
     return value
 
 
-def why_none(function):
-    """Why ``function`` returned None, read from its source ("" if the source says nothing)."""
+def _source_tree(function):
+    """The syntax tree of ``function``'s source, or None when the source cannot be read."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        return ast.parse(textwrap.dedent(inspect.getsource(function)))
     except (OSError, TypeError, SyntaxError):
-        return ""
-    loops = [node for node in ast.walk(tree) if isinstance(node, ast.For | ast.While)]
+        return None
+
+
+def return_in_loop(function):
+    """The words for a ``return`` inside a loop of ``function`` ("" if it has none): it ends
+    the function after the first round, whatever the loop was for."""
+    tree = _source_tree(function)
+    loops = (
+        [node for node in ast.walk(tree) if isinstance(node, ast.For | ast.While)] if tree else []
+    )
     if any(isinstance(node, ast.Return) for loop in loops for node in ast.walk(loop)):
         return ("Its `return` is inside the loop: with nothing to loop over it is never "
                 "reached (so the function gives None), and otherwise it ends the function "
                 "after the first round. Move the `return` after the loop.")  # fmt: skip
+    return ""
+
+
+def why_none(function):
+    """Why ``function`` returned None, read from its source ("" if the source says nothing)."""
+    tree = _source_tree(function)
+    if tree is None:
+        return ""
+    if in_loop := return_in_loop(function):
+        return in_loop
     if not any(isinstance(node, ast.Return) and node.value for node in ast.walk(tree)):
         return "It has no `return` with a value, so it gives None: return the result."
     return ""

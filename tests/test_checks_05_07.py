@@ -173,7 +173,7 @@ CASES_07 = [
     (ex07.q4, storage_without_import, "incorrect", "Did you import it?"),
     (ex07.q4, lambda path: MemoryQueue(), "incorrect", "(queue, ledger)"),
     (ex07.q4, lambda path: (MemoryQueue(), Ledger()), "incorrect", "lived in memory"),
-    (ex07.q4, lambda path: (SqliteQueue(path), Ledger()), "incorrect", "reach nobody"),
+    (ex07.q4, lambda path: (SqliteQueue(path), Ledger()), "incorrect", "lived in memory"),
     (ex07.q4, solution_answer(ex07.q4.problem), "correct", "survived the restart"),
 ]
 

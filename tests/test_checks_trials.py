@@ -289,6 +289,24 @@ async def publish_not_awaited(hub, order):
         hub.publish(driver, "pickup", order)
 
 
+async def average_returns_in_loop(sid, numbers):
+    total = 0
+    for number in numbers:
+        total += number
+        return total / len(numbers)
+    return None
+
+
+async def skips_the_first_driver(hub, order):
+    for driver in hub.ledger.drivers()[1:]:
+        await hub.publish(driver, "pickup", order)
+
+
+async def wrong_event_name(hub, order):
+    for driver in hub.ledger.drivers():
+        await hub.publish(driver, "pickups", order)
+
+
 def storage(old, new):
     """Stage 4's solution with ``old`` replaced by ``new``: its ``make_storage``."""
     source = ex07.q4.problem.solution
@@ -320,6 +338,7 @@ CASES = [
     (ex03.q1, average_floor, "incorrect", "floor division"),
     (ex03.q1, average_text, "incorrect", "That is text"),
     (ex03.q1, average_sync, "correct", "mean"),
+    (ex03.q1, average_returns_in_loop, "incorrect", "`return` is inside the loop"),
     (ex03.q2, shout_on_the_global, "incorrect", "emits on `sio`, not on `server`"),
     (ex03.q2, shout_returns, "incorrect", "acknowledgement"),
     (ex03.q3, {"Server", "Alice", "Carol"}, "incorrect", "lower case"),
@@ -345,6 +364,12 @@ CASES = [
     (ex07.q4, storage("WHERE key LIKE 'driver:%'", ""), "incorrect", "more than once"),
     (ex07.q4, storage('self.take(f"driver:{driver}", driver)', "self.take(driver, driver)"),
      "incorrect", "under the key"),
+    # the third trial, after the fixes
+    (ex07.q3, skips_the_first_driver, "incorrect", "never to ['driver-away']"),
+    (ex07.q3, wrong_event_name, "incorrect", "a driver listens for 'pickup'"),
+    (ex07.q4, storage("key TEXT PRIMARY KEY", "key TEXT"), "incorrect", "PRIMARY KEY"),
+    (ex07.q4, storage('DurableLedger(f"{path}.ledger")', "Ledger()"), "incorrect",
+     "lived in memory"),
 ]  # fmt: skip
 
 

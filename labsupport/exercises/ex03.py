@@ -13,6 +13,7 @@ from ..checks import (
     NotAttempted,
     Problem,
     call_handler,
+    return_in_loop,
     why_none,
 )
 from ..servers import stop
@@ -76,7 +77,9 @@ client gets an answer rather than waiting until its timeout.
             return why_none(handler)
         if expected is None:
             return "An empty list has no mean: answer None."
-        return "The mean is the sum of the numbers divided by how many there are."
+        return return_in_loop(handler) or (
+            "The mean is the sum of the numbers divided by how many there are."
+        )
 
     def _ask(self, client, numbers):
         try:

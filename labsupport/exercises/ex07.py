@@ -341,6 +341,17 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
                             "the first, so the others got nothing: is there a `return` "
                             "inside your loop? It ends the function after the first "
                             "driver.")  # fmt: skip
+        skipped = [d for d in drivers if d not in hub.recipients]
+        if skipped and hub.recipients:
+            raise Incorrect(f"hub.ledger.drivers() lists {drivers}; you published to "
+                            f"{sorted(set(map(str, hub.recipients)))} and never to {skipped}: "
+                            "every driver the ledger lists gets each pickup. Does your loop "
+                            "skip one (a slice, or a range that starts at 1)?")  # fmt: skip
+        events = sorted({str(event) for event, _ in live})
+        if payloads == sent and events != ["pickup"]:
+            raise Incorrect(f"the connected driver got the right orders, but as the event "
+                            f"{events[0]!r}: a driver listens for 'pickup' (the wire "
+                            "contract, section 1), so it never sees them.")  # fmt: skip
         if [event for event, _ in live] != ["pickup"] * len(sent) or payloads != sent:
             raise Incorrect(f"the vendor asked for pickups {sent!r}; the connected driver "
                             f"got {live!r}, expected each once, as sent. "
@@ -429,7 +440,9 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
         if after != [ORDER]:
             raise Incorrect(f"after the restart the queue holds {after!r}: it lived in "
                             "memory. Keep it in a file (notebook 05 §4).")  # fmt: skip
-        self._drivers(ledger, "after the restart")
+        self._drivers(ledger, "after the restart", survived_before=True)
+        self._call(ledger.add_driver, "driver-1")  # driver-1 connects again
+        self._drivers(ledger, "after driver-1 connected again", readded=True)
         self._take(ledger, order_key(ORDER), "driver-2", "driver-1", "after the restart")
         self._take(ledger, "acme:99", "driver-2", "driver-2", "after the restart")
         queue, ledger = self._open(make_storage, elsewhere)
@@ -439,23 +452,32 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
                             "`path` you are given (and `f'{path}.ledger'`).")  # fmt: skip
         return "the queued order, the drivers and who took what all survived the restart."
 
-    def _drivers(self, ledger, when):
+    def _drivers(self, ledger, when, survived_before=False, readded=False):
         got = self._call(ledger.drivers)
         if got != ["driver-1", "driver-2"]:
             slip = ("it found none of the drivers just added, so a pickup would reach "
                     "nobody: does drivers() look for them where, and under the key with "
                     "which, add_driver stores them?" if not got else
                     "it should list their names, each once")  # fmt: skip
+            if not got and survived_before:
+                slip = ("they were there before the restart and are gone after it, so the "
+                        "ledger lived in memory: make_storage should return a ledger on a "
+                        "file (your DurableLedger), not Ledger()")  # fmt: skip
             names = list(got) if isinstance(got, list | tuple) else []
             if len(names) > len(set(map(str, names))):
                 slip = ("a name comes more than once: a driver who took an order has a row "
                         "for that order too, and those rows are not drivers. List only the "
                         "rows that add_driver wrote")  # fmt: skip
+            if readded and names and len(names) > len(set(map(str, names))):
+                slip = ("driver-1 connected again and now comes twice: a second row went in "
+                        "for a key that already had one. Does the table have a PRIMARY KEY, "
+                        "so that INSERT OR IGNORE has something to ignore?")  # fmt: skip
             if isinstance(got, list) and any(str(name).startswith("driver:") for name in got):
                 slip = ("those are the keys of their rows (driver:<name>): select the "
                         "driver column")  # fmt: skip
             raise Incorrect(f"we added driver-1 and driver-2; {when}, drivers() gave {got!r}, "
-                            f"expected ['driver-1', 'driver-2']: {slip}.")  # fmt: skip
+                            f"expected ['driver-1', 'driver-2']: {slip}"
+                            f"{'' if slip.endswith('?') else '.'}")  # fmt: skip
 
     def _take(self, ledger, key, driver, expected, when):
         got = self._call(ledger.take, key, driver)
