@@ -1,6 +1,8 @@
 """Notebooks 06 and 08's exercise checkers: untouched, wrong and right answers each get
 the verdict they should, and a wrong answer gets a diagnosis, not the answer."""
 
+import asyncio
+
 import pytest
 import socketio
 from solutions import solution_answer
@@ -26,6 +28,34 @@ def shared_to_everyone(redis_url):
         await sio.emit("delivered", order)
 
     return sio
+
+
+def first_order_late(to_everyone):
+    """An answer whose first order waits before its emit, so the second one arrives first:
+    a server runs each event's handler as its own task, and either may finish first."""
+
+    def make_server(redis_url):
+        sio = shared_right(redis_url)
+
+        @sio.event
+        async def delivered(sid, order):
+            if order == ex06.q1.problem.orders[0]:
+                await asyncio.sleep(0.2)
+            await sio.emit("delivered", order, to=None if to_everyone else order["store"])
+
+        return sio
+
+    return make_server
+
+
+@pytest.mark.parametrize(
+    "answer, outcome, words",
+    [(first_order_late(False), "correct", "server B"),
+     (first_order_late(True), "incorrect", "goes to every connection")],
+)  # fmt: skip
+def test_ex06_q1_judges_what_arrived_not_when(answer, outcome, words):
+    got, text = verdict(ex06.q1.problem, answer)
+    assert (got, words in text) == (outcome, True), text
 
 
 @pytest.mark.parametrize(

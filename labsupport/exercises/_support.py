@@ -36,6 +36,15 @@ def drain(client, quiet=0.3):
         return got
 
 
+def in_sent_order(events, sent):
+    """``events`` sorted into the order their payloads were ``sent``, unknown ones last.
+
+    A server runs each event's handler as its own task, so two orders one client sends
+    may reach a room in either order: a checker judges what arrived, not when."""
+    rank = {repr(event): place for place, event in enumerate(sent)}
+    return sorted(events, key=lambda event: rank.get(repr(event), len(rank)))
+
+
 def untouched(function):
     """True if the source of ``function`` still contains the ``____`` placeholder."""
     try:

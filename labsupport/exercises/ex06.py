@@ -13,7 +13,7 @@ import socketio
 from .. import redis_server
 from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem, expect_value, raised
 from ..servers import serve_socketio
-from ._support import drain, expect_written
+from ._support import drain, expect_written, in_sent_order
 from .ex03 import unawaited_calls
 
 ORDER = {"store": "1-206-flowers", "orderId": 7}
@@ -134,6 +134,7 @@ Redis, and every server, B included, delivers it to its own members of that room
     def _judge(self, got, make_server):
         sent = ", then ".join(map(repr, self.orders))
         everything = [["delivered", order] for order in self.orders]
+        got = {store: in_sent_order(events, everything) for store, events in got.items()}
         for store, events in got.items():
             wanted = [["delivered", order] for order in self.orders if order["store"] == store]
             if events != wanted:
