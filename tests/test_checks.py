@@ -3,8 +3,8 @@
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import Exercise, Incorrect, Problem, ____, verdict
 from labsupport.exercises import ex00
+from labsupport.exercises.checks import Exercise, Incorrect, Problem, ____, verdict
 
 shout_right = solution_answer(ex00.q1.problem)
 
@@ -94,8 +94,8 @@ def test_exercise_view_messages(capsys):
 
 def test_a_check_that_hangs_ends_in_a_verdict_naming_the_line():
     """The time limit (checks.TIME_LIMIT) ends a check whose answer never returns."""
-    from labsupport.checks import judge
     from labsupport.exercises import ex08
+    from labsupport.exercises.checks import judge
 
     def ratio(figures, system, key):
         while True:  # a loop that never ends
@@ -108,7 +108,7 @@ def test_a_check_that_hangs_ends_in_a_verdict_naming_the_line():
 
 
 def test_an_ack_that_is_a_bound_method_is_named_at_once():
-    from labsupport.checks import verdict
+    from labsupport.exercises.checks import verdict
 
     async def shout(sid, text):
         return text.upper

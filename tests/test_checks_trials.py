@@ -13,8 +13,8 @@ import pytest
 import socketio
 from solutions import solution_answer
 
-from labsupport.checks import verdict
 from labsupport.exercises import ex00, ex01, ex02, ex03, ex04, ex05, ex06, ex07
+from labsupport.exercises.checks import verdict
 
 # --- 00 q1 --------------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ import textwrap
 
 import socketio
 
-from ..checks import (
+from labsupport.exercises._support import drain, installed, server_with, untouched
+from labsupport.exercises.checks import (
     UNTOUCHED,
     Exercise,
     Incorrect,
@@ -16,8 +17,7 @@ from ..checks import (
     return_in_loop,
     why_none,
 )
-from ..servers import stop
-from ._support import drain, installed, server_with, untouched
+from labsupport.lab.servers import stop
 
 
 class Average(Problem):

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import socketio
 
-from ..ackqueue import MemoryQueue
-from ..caps import NAMESPACE, CapsHub, order_key
-from ..checks import (
+from labsupport.ackqueue import MemoryQueue
+from labsupport.caps import NAMESPACE, CapsHub, order_key
+from labsupport.caps_stages import write_stages
+from labsupport.exercises._support import drain, expect_written, installed, server_with
+from labsupport.exercises.checks import (
     UNTOUCHED,
     Exercise,
     Incorrect,
@@ -23,9 +25,9 @@ from ..checks import (
     Problem,
     expect_value,
     raised,
+    verdict,
 )
-from ..servers import serve_socketio, stop
-from ._support import drain, expect_written, installed, server_with
+from labsupport.lab.servers import serve_socketio, stop
 
 AWAITED = {"emit", "enter_room", "leave_room", "publish", "call", "save_session", "get_session"}
 NAMESPACED = {"on", "emit", "enter_room", "leave_room"}
@@ -526,3 +528,24 @@ q1 = Exercise(PickupRouting())
 q2 = Exercise(StoreDelivery())
 q3 = Exercise(QueuedPickups())
 q4 = Exercise(DurableStorage())
+
+
+def write_checked(path, **stages):
+    """``caps_stages.write_stages`` with only the stages that pass their checks; says whose
+    each stage is.
+
+    ``stages`` maps ``stage3``/``stage4`` to ``(exercise, answer, *more things to write)``.
+    A stage its checker finds wrong or unwritten stays the finished hub's, so the
+    programs never run code the checker has already refused. Returns the path or None.
+    """
+    things = []
+    for stage, (exercise, answer, *more) in sorted(stages.items()):
+        outcome, _ = verdict(exercise.problem, answer)
+        name, label = getattr(answer, "__name__", "____"), exercise.LABELS[outcome]
+        if outcome == "correct":
+            things += [*more, answer]
+            print(f"{stage[:-1]} {stage[-1]}: yours ({name} passed its check)")
+        else:
+            print(f"{stage[:-1]} {stage[-1]}: the finished hub's (your {name}: {label}; "
+                  "yours goes in once its check passes: run this cell again then)")  # fmt: skip
+    return write_stages(path, *things) if things else None

@@ -196,7 +196,7 @@ def call_handler(handler, *args):
     untouched ``return ____`` is reported as not attempted, and an error in the
     handler shows up with its message instead of as a silent missing reply.
     """
-    from .background import BackgroundLoop
+    from labsupport.lab.background import BackgroundLoop
 
     async def call():
         result = handler(*args)

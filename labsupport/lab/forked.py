@@ -26,7 +26,7 @@ import threading
 import types
 from multiprocessing import forkserver, resource_tracker
 
-from . import processes, registry
+from labsupport.lab import processes, registry
 
 PRELOAD = ["labsupport.crash_hub"]  # imports socketio, aiohttp and sqlite3 once
 # One start or exit at a time: starting a process reads the exit status of every finished
