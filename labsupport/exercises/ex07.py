@@ -6,6 +6,7 @@ contract's ``auth`` (see ``labsupport/caps.py``).
 
 import ast
 import inspect
+import sqlite3
 import tempfile
 import textwrap
 import warnings
@@ -318,6 +319,11 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
             if "object is not iterable" in str(hub.error) and "method" in str(hub.error):
                 slip = (" A loop was given a method itself, not the list it returns: did "
                         "you forget the () after drivers?")  # fmt: skip
+            elif not all(isinstance(name, str) for name in hub.recipients):
+                first = next(name for name in hub.recipients if not isinstance(name, str))
+                slip = (f" hub.publish was given a {type(first).__name__} where a driver's "
+                        "name belongs (its first argument): "
+                        "it takes (client_id, event, payload), in that order.")  # fmt: skip
             raise Incorrect(raised("send_to_drivers(hub, order)", hub.error) + slip)
         if hub.unawaited():
             raise Incorrect("hub.publish(...) was called but never awaited, so it never ran: "
@@ -517,6 +523,12 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
         return expect_value(f"{getattr(function, '__name__', 'it')}({shown})", result)
 
     def _explain(self, function, args, error):
+        if isinstance(error, sqlite3.OperationalError) and "already exists" in str(error):
+            raise Incorrect(f"{function.__name__}{args!r} raised {error!r}, when the hub started "
+                            "again on the same file: the table was made at the first start, "
+                            "and a plain CREATE TABLE fails the second time. A table the "
+                            "hub opens at every start is made only if it does not exist "
+                            "yet (CREATE TABLE IF NOT EXISTS).") from error  # fmt: skip
         if isinstance(error, NameError):  # most often: an import left out
             raise Incorrect(f"{function.__name__} raised {error!r}. Did you import it? "
                             "`from labsupport.sqlite_queue import SqliteQueue` and "
