@@ -115,3 +115,16 @@ def test_an_ack_that_is_a_bound_method_is_named_at_once():
 
     outcome, text = verdict(ex00.q1.problem, shout)
     assert outcome == "incorrect" and "did you forget the ()?" in text, text
+
+
+def test_no_module_of_the_course_is_called_the_learners_code():
+    """A verdict says "at line N of your code" only for the learner's cells: every module
+    of labsupport, in every layer, is the course's own."""
+    from pathlib import Path
+
+    import labsupport
+    from labsupport.exercises import checks
+
+    modules = list(Path(labsupport.__file__).parent.rglob("*.py"))
+    assert len(modules) > 60
+    assert [path.name for path in modules if checks._yours(str(path.resolve()))] == []
