@@ -20,8 +20,9 @@ import socketio
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labsupport import outbox, partitions, servers
+from labsupport import outbox, partitions
 from labsupport.credit import CreditHub, DiskWindowQueue
+from labsupport.lab import servers
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "05b_delivery_guarantees.ipynb"
 TAG = "built-by-hand"
