@@ -25,7 +25,7 @@ from ..checks import (
     raised,
 )
 from ..servers import serve_socketio, stop
-from ._support import drain, expect_written, installed, server_with
+from ._support import drain, installed, server_with
 
 AWAITED = {"emit", "enter_room", "leave_room", "publish", "call", "save_session", "get_session"}
 NAMESPACED = {"on", "emit", "enter_room", "leave_room"}
@@ -158,7 +158,7 @@ whoever is in it now. The vendor is not in `drivers`, so it does not hear its ow
 """
 
     def verify(self, stage1):
-        expect_written(self, stage1)
+        self.expect_attempted(stage1, in_source=True)
         return diagnosed(stage1, lambda: self._scenario(stage1))
 
     orders = (ORDER, {**ORDER, "orderId": "18", "customer": "Grace Hopper"})
@@ -204,7 +204,7 @@ reaches exactly the vendor who asked for the pickup.
 """
 
     def verify(self, stage2):
-        expect_written(self, stage2)
+        self.expect_attempted(stage2, in_source=True)
         return diagnosed(stage2, lambda: self._scenario(stage2))
 
     orders = (ORDER, ACME)  # two stores
@@ -296,7 +296,7 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
     orders = (ORDER, {**ORDER, "orderId": "18"})
 
     def verify(self, send_to_drivers):
-        expect_written(self, send_to_drivers)
+        self.expect_attempted(send_to_drivers, in_source=True)
         hub = StageHub(send_to_drivers)
         server = serve_socketio(hub.sio, name="stage3")
         try:
@@ -424,7 +424,7 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
 """
 
     def verify(self, make_storage):
-        expect_written(self, make_storage)
+        self.expect_attempted(make_storage, in_source=True)
         folder = Path(tempfile.mkdtemp())
         path, elsewhere = str(folder / "hub.db"), str(folder / "other-hub.db")
         queue, ledger = self._open(make_storage, path)
