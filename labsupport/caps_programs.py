@@ -25,8 +25,9 @@ import signal
 import socketio
 from aiohttp import web
 
-from . import caps, caps_stages, caps_storage, run_server
-from .base_queue_client import BaseQueueClient
+from labsupport import caps, caps_stages, caps_storage
+from labsupport.base_queue_client import BaseQueueClient
+from labsupport.lab import run_server
 
 CUSTOMERS = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Radia Perlman", "Vint Cerf")
 

@@ -38,7 +38,7 @@ it) and the hub's (``mN``, one per copy the hub stored). A message the relay pub
 twice arrives once per hub id with one shop id (``Result.copies``). The hub's and the
 consumer's lines are ``crash_hub``'s and ``crash_programs``'s, read by 05b §1 as well.
 
-Over 200 lines on purpose: the experiment's steps and the protocol they speak stay in
+Over 200 lines for a reason: the experiment's steps and the protocol they speak stay in
 one file with the two programs they drive (``shop`` and ``relay``, which 05b §2 prints).
 """
 
@@ -49,10 +49,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .crash_points import apply_once, effects, start_consumer, start_hub
-from .crash_programs import post
-from .delivery import check
-from .forked import Forked
+from labsupport.crash_points import apply_once, effects, start_consumer, start_hub
+from labsupport.crash_programs import post
+from labsupport.delivery import check
+from labsupport.lab.forked import Forked
 
 SHOP = """CREATE TABLE IF NOT EXISTS orders (number INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, body TEXT, sent INTEGER DEFAULT 0);"""

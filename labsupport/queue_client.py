@@ -19,9 +19,9 @@ import threading
 
 import socketio
 
-from . import registry
-from .background import BackgroundLoop
-from .base_queue_client import BaseQueueClient
+from labsupport.base_queue_client import BaseQueueClient
+from labsupport.lab import registry
+from labsupport.lab.background import BackgroundLoop
 
 
 class QueueClient(BaseQueueClient):

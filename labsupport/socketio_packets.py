@@ -25,7 +25,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from .ip_packets import PacketError  # one class for every packet parsed by hand (notebook 01)
+from labsupport.ip_packets import (
+    PacketError,  # one class for every packet parsed by hand (notebook 01)
+)
 
 ENGINEIO_TYPES = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message",
                   "5": "upgrade", "6": "noop"}  # fmt: skip

@@ -6,8 +6,8 @@ import inspect
 
 import socketio
 
-from ..checks import Incorrect, describe
-from ..servers import serve_socketio
+from labsupport.exercises.checks import Incorrect, describe
+from labsupport.lab.servers import serve_socketio
 
 
 def server_with(name, install, **options):

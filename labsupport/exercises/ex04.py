@@ -2,10 +2,10 @@
 
 import socketio
 
-from ..checks import Exercise, Incorrect, Problem, expect_value, why_none
-from ..servers import stop
-from ._support import drain, installed, server_with
-from .ex03 import unawaited_calls
+from labsupport.exercises._support import drain, installed, server_with
+from labsupport.exercises.checks import Exercise, Incorrect, Problem, expect_value, why_none
+from labsupport.exercises.ex03 import unawaited_calls
+from labsupport.lab.servers import stop
 
 
 class StoreRooms(Problem):
