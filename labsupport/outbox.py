@@ -1,6 +1,8 @@
 """The dual write, and the outbox that fixes it: a shop that records orders and announces them.
 
-Notebook 05b §2. The shop keeps its orders in its own SQLite file and announces each
+Notebook 05b §2 has the learner write the shop's one transaction and its relay pass by
+hand (``place_order``, ``relay_pass``), then runs this module's SIGKILL experiments on
+real processes. The shop keeps its orders in its own SQLite file and announces each
 one through the hub (``crash_programs``'s hub and consumer, durable and idempotent).
 Two writes, to two systems, cannot be one transaction, so a shop killed between them
 (``mode``):
@@ -39,7 +41,8 @@ twice arrives once per hub id with one shop id (``Result.copies``). The hub's an
 consumer's lines are ``crash_hub``'s and ``crash_programs``'s, read by 05b §1 as well.
 
 Over 200 lines for a reason: the experiment's steps and the protocol they speak stay in
-one file with the two programs they drive (``shop`` and ``relay``, which 05b §2 prints).
+one file with the two programs they drive (``shop`` and ``relay``, the module's twins of
+what 05b §2 has the learner write by hand; ``tests/test_05b_by_hand.py`` compares them).
 """
 
 import json
