@@ -15,7 +15,7 @@ import time
 
 import engineio.async_server
 import pytest
-import spec_probes
+from labsupport.production import spec_probes
 
 from labsupport import servers
 from labsupport.paths import BENCH

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import socketio
-import spec_probes
+from labsupport.production import spec_probes
 
 from labsupport import servers
 

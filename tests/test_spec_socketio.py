@@ -10,7 +10,7 @@ import inspect
 
 import pytest
 import socketio
-import spec_probes
+from labsupport.production import spec_probes
 from socketio import async_server
 
 from labsupport import jsclient
