@@ -15,10 +15,10 @@ import time
 
 import engineio.async_server
 import pytest
-from labsupport.production import spec_probes
 
-from labsupport import servers
-from labsupport.paths import BENCH
+from labsupport.lab import servers
+from labsupport.lab.paths import BENCH
+from labsupport.production import spec_probes
 from labsupport.production.tuned import tuned_server
 
 fast = spec_probes.fast_socket()

@@ -123,7 +123,7 @@ threading.Event().wait()  # until stopped
 
 def serve_patched(folder, suite):
     """Plain python-socketio, importing the packages of ``folder``, as a process."""
-    from labsupport import processes
+    from labsupport.lab import processes
 
     program = SERVE.format(folder=str(folder), suite=suite)
     server = processes.start_process("patched-plain", [sys.executable, "-c", program])
