@@ -144,3 +144,40 @@ def test_an_engineio_patch_gives_nodes_outcome_on_its_probe(tmp_path, patch, req
         server.stop()
     assert measured == node, (patch, measured)
     assert plain != node  # the installed library's outcome (always, or only sometimes, Node's)
+
+
+COUNT_INSPECT = """
+import asyncio, inspect
+import {package}
+assert {package}.__file__.startswith(sys.path[0]), {package}.__file__
+asked, ask = [], inspect.iscoroutinefunction
+inspect.iscoroutinefunction = lambda f: asked.append(f) or ask(f)
+server, handled = {package}.AsyncServer(), []
+
+async def handler(*args):
+    handled.append(args)
+
+server.on("message", handler)
+
+async def events():
+    for _ in range(100):
+        await server._trigger_event("message", {args})
+
+asyncio.run(events())
+print(len(handled), len(asked))
+"""
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
+@pytest.mark.parametrize("package, patch, args", [
+    ("engineio", "python-engineio-4.15.1-handler-decided-once.patch", "'sid', 'data'"),
+    ("socketio", "python-socketio-5.18.1-handler-decided-once.patch", "'/', 'sid', 'data'"),
+])  # fmt: skip
+def test_the_handler_decided_once_patches_ask_inspect_once_not_per_event(tmp_path, package,
+                                                                        patch, args):  # fmt: skip
+    program = COUNT_INSPECT.format(package=package, args=args)
+    assert run_with(patched_copy(package, patch, tmp_path), program) == "100 1"
+    unpatched = tmp_path / "as-released"
+    installed = Path(importlib.util.find_spec(package).origin).parent
+    shutil.copytree(installed, unpatched / package, ignore=shutil.ignore_patterns("__pycache__"))
+    assert run_with(unpatched, program) == "100 100"  # once per event, as released
