@@ -181,3 +181,30 @@ def test_the_handler_decided_once_patches_ask_inspect_once_not_per_event(tmp_pat
     installed = Path(importlib.util.find_spec(package).origin).parent
     shutil.copytree(installed, unpatched / package, ignore=shutil.ignore_patterns("__pycache__"))
     assert run_with(unpatched, program) == "100 100"  # once per event, as released
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
+def test_every_patch_applies_over_the_others_and_each_row_stays_fixed(tmp_path):
+    """All the library patches of ``docs/upstream/``, one after the other, on one copy."""
+    from labsupport.production import spec_probes
+
+    for package in ("engineio", "socketio"):
+        installed = Path(importlib.util.find_spec(package).origin).parent
+        shutil.copytree(installed, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    for patch in sorted(PATCHES.glob("python-*.patch")):
+        done = subprocess.run(["patch", "-p2", "-d", str(tmp_path), "--forward"],
+                              input=source_part(patch.read_text()), text=True,
+                              capture_output=True)  # fmt: skip
+        assert done.returncode == 0, patch.name + done.stdout + done.stderr
+    rows = [(requirement, suite) for _, requirement, suite in PROBED]
+    rows += [("a polling POST's answer", False), ("CONNECT_ERROR's message for an unknown "
+                                                  "namespace", False)]  # fmt: skip
+    for suite in (False, True):
+        table = spec_probes.SUITE_EXPECTED if suite else spec_probes.EXPECTED
+        server = serve_patched(tmp_path, suite)
+        try:
+            for requirement in [r for r, s in rows if s == suite]:
+                probe, *_, node = table[requirement]
+                assert probe(server.url) == node, requirement
+        finally:
+            server.stop()
