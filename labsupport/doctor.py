@@ -64,6 +64,16 @@ def check_program(name, argv, fix, needed_for):
     return Check(name, version is not None, version or "not found on PATH", fix, needed_for)
 
 
+def check_rabbitmq():
+    """RabbitMQ for notebook 06c. Not in ``checks()`` yet: notebook 00's list is unchanged."""
+    from .lab import rabbit_broker
+
+    ctl = rabbit_broker.program("rabbitmqctl")
+    version = _version([ctl, "version"]) if ctl else None
+    return Check("rabbitmq-server", version is not None, version or "not installed",
+                 rabbit_broker.HINT.split(": ", 1)[1], "notebook 06c")  # fmt: skip
+
+
 def check_browser_client():
     package = BROWSER_CLIENT / "package.json"
     bundle = BROWSER_CLIENT / "dist" / "socket.io.min.js"
