@@ -26,9 +26,46 @@ import time
 import aio_pika
 from aio_pika.exceptions import DeliveryError
 
-from . import processes
+from . import processes, registry
+from .background import BackgroundLoop
 
 DEAD = "dead"  # the dead-letter exchange (fanout) every limited queue here sends to
+
+
+class Session:
+    """One AMQP connection and channel on a loop of their own, for a notebook's cells.
+
+    ``run(coro)`` runs a coroutine of this module on that loop and returns its result;
+    ``reopen()`` connects again (after the broker was killed and restarted). Registered
+    under ``name``: a cell run twice closes the older session, and so does the kernel's exit.
+    """
+
+    def __init__(self, url, name="amqp"):
+        self.name, self.url = name, url
+        registry.replace(name)
+        self.loop = BackgroundLoop(name)
+        self.connection, self.channel = self.run(open_channel(url))
+        registry.register(self)
+
+    def run(self, coro, timeout=60):
+        return self.loop.run(coro, timeout)
+
+    def reopen(self):
+        """A fresh connection and channel (the old ones died with the broker)."""
+        self.connection, self.channel = self.run(open_channel(self.url))
+        return self
+
+    def stop(self):
+        registry.forget(self.name, self)
+        try:
+            if not self.connection.is_closed:
+                self.run(self.connection.close(), timeout=5)
+        finally:
+            self.loop.close()
+
+    def __repr__(self):
+        state = "closed" if self.connection.is_closed else "open"
+        return f"<Session {self.name!r} {state}, publisher confirms on, to {self.url}>"
 
 
 async def open_channel(url):
@@ -89,17 +126,26 @@ async def publish(channel, queue, count, producer="p", persistent=True, key="k")
 
 async def drain(channel, queue, ack=True):
     """Take every message now in ``queue`` (``basic.get``), acknowledging each; return
-    ``[(triple, redelivered, message)]``. An absent queue gives ``[]``."""
-    try:
-        queue = await channel.get_queue(queue, ensure=True)
-    except aio_pika.exceptions.ChannelClosed:
-        return []
+    ``[(triple, redelivered, message)]``."""
+    source = await channel.get_queue(queue)
     taken = []
-    while (message := await queue.get(no_ack=False, fail=False)) is not None:
+    while (message := await source.get(no_ack=False, fail=False)) is not None:
         taken.append((triple(message), message.redelivered, message))
         if ack:
             await message.ack()
     return taken
+
+
+async def exists(connection, queue):
+    """Does the broker have ``queue``? Asked on a channel of its own: a "no" (404) closes
+    the channel that asked."""
+    probe = await connection.channel()
+    try:
+        await probe.declare_queue(queue, passive=True)
+    except aio_pika.exceptions.ChannelNotFoundEntity:
+        return False
+    await probe.close()
+    return True
 
 
 async def wait_for(channel, queue, count, timeout=10):
@@ -168,3 +214,50 @@ def death(message):
     """Why a dead letter died: its first ``x-death`` record's ``reason`` and queue."""
     record = message.headers["x-death"][0]
     return record["reason"], record["queue"]
+
+
+async def rate(channel, queue, count):
+    """Messages per second through ``queue``, one at a time: publish (and wait for the
+    confirm), take it (``basic.get``), acknowledge it. Returns ``(rate, taken triples)``."""
+    source = await channel.get_queue(queue)
+    taken, started = [], time.perf_counter()
+    for sequence in range(1, count + 1):
+        message = aio_pika.Message(body("rate", sequence), delivery_mode=2)
+        await channel.default_exchange.publish(message, routing_key=queue)
+        got = await source.get(no_ack=False)
+        taken.append(triple(got))
+        await got.ack()
+    return count / (time.perf_counter() - started), taken
+
+
+def store_rate(queue, count):
+    """The same for the hub's own queue (notebook 05): ``enqueue``, ``deliver``, ``ack``."""
+    taken, started = [], time.perf_counter()
+    for sequence in range(1, count + 1):
+        queue.enqueue("consumer", "job", json.loads(body("rate", sequence)))
+        (message,) = queue.deliver("consumer", "job")
+        taken.append(tuple(message.payload.values()))
+        queue.ack("consumer", "job", message.message_id)
+    return count / (time.perf_counter() - started), taken
+
+
+def sent(producer, count, key="k"):
+    """What ``publish(..., count, producer)`` sends, as the checker's triples."""
+    return [(producer, sequence, key) for sequence in range(1, count + 1)]
+
+
+async def watch(channel, exchange):
+    """A queue of the notebook's own, bound to ``exchange``: a copy of all it routes."""
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange)
+    return queue
+
+
+async def next_message(queue, timeout=10):
+    """The next message in ``queue`` (acknowledged), waiting up to ``timeout`` s for it."""
+    deadline = time.monotonic() + timeout
+    while (message := await queue.get(no_ack=True, fail=False)) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing arrived in {queue.name} within {timeout} s")
+        await asyncio.sleep(0.01)
+    return message
