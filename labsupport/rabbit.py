@@ -50,6 +50,11 @@ class Session:
     def run(self, coro, timeout=60):
         return self.loop.run(coro, timeout)
 
+    def close(self):
+        """Close the connection (the loop stays): before a broker is killed on purpose, so
+        that only the broker's side breaks and no client logs the reset."""
+        self.run(self.connection.close(), timeout=10)
+
     def reopen(self):
         """A fresh connection and channel (the old ones died with the broker)."""
         self.connection, self.channel = self.run(open_channel(self.url))

@@ -88,6 +88,10 @@ def test_confirmed_messages_on_a_durable_queue_survive_a_broker_sigkill(broker, 
         channel = await connection.channel()
         await rabbit.fresh_queue(channel, "kept")
         await rabbit.fresh_queue(channel, "memory", durable=False)
+        await connection.close()
+
+    async def publish():
+        connection, channel = await rabbit.open_channel(broker.url)
         kept = await rabbit.publish(channel, "kept", 50)
         await rabbit.publish(channel, "memory", 50, persistent=False)
         await connection.close()
@@ -96,17 +100,19 @@ def test_confirmed_messages_on_a_durable_queue_survive_a_broker_sigkill(broker, 
     async def after():
         connection = await aio_pika.connect(broker.url)
         kept = await rabbit.drain(await connection.channel(), "kept")
-        memory = await rabbit.drain(await connection.channel(), "memory")
+        memory_there = await rabbit.exists(connection, "memory")
         await connection.close()
-        return kept, memory
+        return kept, memory_there
 
-    confirmed = loop.run(before())
+    loop.run(before())
+    broker.sync_definitions()  # the queues themselves on disk, not only the messages
+    confirmed = loop.run(publish())
     broker.kill()
     broker.restart()
-    kept, memory = loop.run(after(), timeout=30)
+    kept, memory_there = loop.run(after(), timeout=30)
     assert len(confirmed) == 50
     assert delivery.check(confirmed, [t for t, _, _ in kept]).lost == []
-    assert memory == []  # the non-durable queue is gone, with every message in it
+    assert not memory_there  # the non-durable queue is gone, with every message in it
 
 
 def test_a_quorum_queues_delivery_limit_ends_a_poison_loop(channel, loop):
@@ -124,7 +130,8 @@ def test_a_quorum_queues_delivery_limit_ends_a_poison_loop(channel, loop):
 def test_prefetch_caps_the_unacknowledged_messages(channel, loop, prefetch):
     loop.run(rabbit.fresh_queue(channel, "credit"))
     loop.run(rabbit.publish(channel, "credit", 60))
-    most, _ = loop.run(rabbit.consume_with_prefetch(channel, "credit", 60, prefetch), timeout=60)
+    # each job takes 50 ms: the consumer fills its window long before the first ack
+    most, _ = loop.run(rabbit.consume_with_prefetch(channel, "credit", 60, prefetch, 0.05))
     assert most == prefetch
 
 
