@@ -15,6 +15,9 @@ What maps to what (notebook 05's hub on the left):
   (a ``basic.nack`` to the producer)
 - ``ttl``, ``max_deliveries``, dead letters -> ``x-message-ttl``, a quorum queue's
   ``x-delivery-limit``, a dead-letter exchange
+
+It is over 230 lines for a reason: each helper is one short coroutine for one row above,
+and keeping the rows together keeps the map in one place (the notebook opens it).
 """
 
 import asyncio
@@ -26,8 +29,8 @@ import time
 import aio_pika
 from aio_pika.exceptions import DeliveryError
 
-from . import processes, registry
-from .background import BackgroundLoop
+from labsupport.lab import processes, registry
+from labsupport.lab.background import BackgroundLoop
 
 DEAD = "dead"  # the dead-letter exchange (fanout) every limited queue here sends to
 

@@ -33,7 +33,7 @@ async def amqp(url, queue, count):
 
 
 def sqlite(path, count):
-    from .sqlite_queue import SqliteQueue
+    from labsupport.sqlite_queue import SqliteQueue
 
     held = SqliteQueue(path).deliver("consumer", "job")[:count]
     print(f"holding {len(held)} unacknowledged", flush=True)

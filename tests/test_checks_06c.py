@@ -4,10 +4,9 @@ they should; q1's are judged on a real broker, and a wrong answer gets a diagnos
 import pytest
 from solutions import solution_answer
 
-from labsupport import registry
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex06c
-from labsupport.lab import rabbit_broker
+from labsupport.exercises.checks import ____, verdict
+from labsupport.lab import rabbit_broker, registry
 
 pytestmark = pytest.mark.skipif(rabbit_broker.program() is None, reason=rabbit_broker.HINT)
 

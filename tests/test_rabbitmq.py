@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from labsupport import background, clients, delivery, processes, registry, trace
-from labsupport.lab import rabbit_broker
+from labsupport import delivery
+from labsupport.lab import background, clients, processes, rabbit_broker, registry, trace
 
 pytestmark = pytest.mark.skipif(rabbit_broker.program() is None, reason=rabbit_broker.HINT)
 
@@ -138,7 +138,9 @@ def test_prefetch_caps_the_unacknowledged_messages(channel, loop, prefetch):
 def test_the_aio_pika_manager_carries_a_room_broadcast_across_two_servers(broker):
     env = {"AMQP_URL": broker.url}
     starting = [
-        processes.start_python_server(name, "labsupport.examples:rooms_server", env=env, wait=False)
+        processes.start_python_server(
+            name, "labsupport.lab.examples:rooms_server", env=env, wait=False
+        )
         for name in ("test-pika-a", "test-pika-b")
     ]
     server_a, server_b = (server.wait_until_ready() for server in starting)

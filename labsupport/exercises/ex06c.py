@@ -7,9 +7,17 @@ measured.
 
 import json
 
-from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem, expect_value
-from ..lab import rabbit_broker
-from ._support import expect_written
+from labsupport.exercises._support import expect_written
+from labsupport.exercises.checks import (
+    Choice,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    Problem,
+    expect_value,
+)
+from labsupport.lab import rabbit_broker
+from labsupport.lab.background import BackgroundLoop
 
 QUEUE = "q1-prefetch"
 
@@ -19,7 +27,7 @@ async def _held_bytes(url, prefetch, message_bytes, count):
     return the most messages the consumer held unacknowledged at once."""
     import aio_pika
 
-    from .. import rabbit
+    from labsupport import rabbit
 
     connection, channel = await rabbit.open_channel(url)
     try:
@@ -68,8 +76,6 @@ more of each round trip).
         if started:
             broker = rabbit_broker.start("q1-rabbitmq")
         try:
-            from ..background import BackgroundLoop
-
             loop = BackgroundLoop("q1-amqp")
             try:
                 notes = []

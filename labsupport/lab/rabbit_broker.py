@@ -27,8 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import processes, registry
-from ..servers import HOST
+from labsupport.lab import processes, registry
+from labsupport.lab.servers import HOST
 
 READY = re.compile(r"Server startup complete")
 EPMD_READY = re.compile(r"epmd running")
