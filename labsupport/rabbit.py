@@ -22,6 +22,7 @@ and keeping the rows together keeps the map in one place (the notebook opens it)
 
 import asyncio
 import json
+import logging
 import re
 import sys
 import time
@@ -31,6 +32,11 @@ from aio_pika.exceptions import DeliveryError
 
 from labsupport.lab import processes, registry
 from labsupport.lab.background import BackgroundLoop
+
+# The notebook kills the broker on purpose, with connections open: the client library's
+# "connection reset" tracebacks would land in whatever cell runs. The cell that kills says so.
+for _library in ("aiormq", "aio_pika"):
+    logging.getLogger(_library).addHandler(logging.NullHandler())
 
 DEAD = "dead"  # the dead-letter exchange (fanout) every limited queue here sends to
 
@@ -269,3 +275,35 @@ async def next_message(queue, timeout=10):
             raise TimeoutError(f"nothing arrived in {queue.name} within {timeout} s")
         await asyncio.sleep(0.01)
     return message
+
+
+async def publish_through_a_kill(channel, queue, count, kill, after):
+    """Publish ``count`` messages at once, each waiting for its own confirm; as soon as
+    ``after`` confirms have come back, call ``kill()`` (a SIGKILL of the broker).
+
+    Returns ``(confirmed, unconfirmed)`` triples: the producer must publish the second
+    list again, without knowing which of them the broker had stored before it died.
+    Each message has a key of its own (``order-N``): only loss and duplicates matter here.
+    """
+    confirmed = []
+
+    async def one(sequence):
+        data = body("retry", sequence, f"order-{sequence}")
+        message = aio_pika.Message(data, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        await channel.default_exchange.publish(message, routing_key=queue)
+        confirmed.append(("retry", sequence, f"order-{sequence}"))
+        if len(confirmed) == after:
+            kill()
+
+    await asyncio.gather(*(one(n) for n in range(1, count + 1)), return_exceptions=True)
+    done = set(confirmed)
+    everything = [("retry", n, f"order-{n}") for n in range(1, count + 1)]
+    return confirmed, [message for message in everything if message not in done]
+
+
+async def publish_again(channel, queue, messages):
+    """The producer's retry: publish each triple again, waiting for its confirm."""
+    for producer, sequence, key in messages:
+        message = aio_pika.Message(body(producer, sequence, key), delivery_mode=2)
+        await channel.default_exchange.publish(message, routing_key=queue)
+    return len(messages)

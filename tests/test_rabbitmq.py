@@ -162,3 +162,34 @@ def test_without_the_broker_installed_the_message_says_what_to_install(monkeypat
     with pytest.raises(RuntimeError, match="rabbitmq-server is not installed"):
         rabbit_broker.start("test-missing")
     assert "test-missing" not in registry.running()
+
+
+def test_a_broker_killed_before_its_confirms_loses_nothing_the_producer_publishes_again(
+    broker, loop
+):
+    async def declare():
+        connection, channel = await rabbit.open_channel(broker.url)
+        await rabbit.fresh_queue(channel, "retried")
+        await connection.close()
+
+    async def through_the_kill():
+        connection, channel = await rabbit.open_channel(broker.url)
+        return await rabbit.publish_through_a_kill(channel, "retried", 500, broker.kill, after=1)
+
+    async def again_and_drain(unconfirmed):
+        connection, channel = await rabbit.open_channel(broker.url)
+        await rabbit.publish_again(channel, "retried", unconfirmed)
+        arrived = await rabbit.drain(channel, "retried")
+        await connection.close()
+        return [triple for triple, _, _ in arrived]
+
+    loop.run(declare())
+    broker.sync_definitions()
+    confirmed, unconfirmed = loop.run(through_the_kill(), timeout=60)
+    assert not broker.alive and len(confirmed) + len(unconfirmed) == 500
+    broker.restart()
+    arrived = loop.run(again_and_drain(unconfirmed), timeout=60)
+    orders = [("retry", n, f"order-{n}") for n in range(1, 501)]
+    report = delivery.check(orders, arrived)
+    assert report.lost == [] and all(times == 2 for times in report.duplicated.values())
+    assert set(report.duplicated) <= set(unconfirmed)  # only a message sent twice comes twice
