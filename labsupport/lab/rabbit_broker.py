@@ -129,7 +129,8 @@ class Broker:
     def ctl(self, *args, timeout=60):
         """Run ``rabbitmqctl ARGS`` against this node; return its output's lines."""
         argv = [program("rabbitmqctl"), "--quiet", *args]
-        env = {**os.environ, **self.environment()}
+        # -start_epmd false: the CLI is an Erlang node too; never a shared epmd on 4369
+        env = {**os.environ, **self.environment(), "ERL_FLAGS": "-start_epmd false"}
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
         if done.returncode:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stderr or done.stdout}")
