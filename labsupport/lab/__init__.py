@@ -20,5 +20,6 @@ each:
 - notebook 04, rooms: ``jsclient`` (the official JavaScript client under Node), ``admin_ui``, and
   ``js/`` (the Node programs);
 - notebook 05, the queue: ``faults`` (a client that goes away on a schedule);
-- notebook 06, Redis: ``redis_server``.
+- notebook 06, Redis: ``redis_server``;
+- notebook 06c, RabbitMQ: ``rabbit_broker`` (a broker and its epmd per kernel).
 """
