@@ -7,7 +7,6 @@ measured.
 
 import json
 
-from labsupport.exercises._support import expect_written
 from labsupport.exercises.checks import (
     Choice,
     Exercise,
@@ -69,7 +68,7 @@ more of each round trip).
 """
 
     def verify(self, choose_prefetch):
-        expect_written(self, choose_prefetch)
+        self.expect_attempted(choose_prefetch, in_source=True)
         answers = [self._answer(choose_prefetch, *case) for case in self.cases]
         broker = rabbit_broker.current()
         started = broker is None
