@@ -92,7 +92,7 @@ def test_a_crowd_without_jitter_comes_back_in_one_burst_and_with_jitter_spread()
     server = processes.start_python_server("t-storm", "labsupport.examples:echo_server")
     try:
         firsts = {}
-        for factor in (0, 0.5):
+        for factor in (0, 1):
             crowd = dead_peers.Crowd("t-crowd", 60, reconnection_delay=1,
                                      randomization_factor=factor)  # fmt: skip
             try:
@@ -107,11 +107,11 @@ def test_a_crowd_without_jitter_comes_back_in_one_burst_and_with_jitter_spread()
                                         for tries in crowd.attempts)  # fmt: skip
             finally:
                 crowd.stop()
-        herd, spread = firsts[0], firsts[0.5]
-        assert herd[-1] - herd[0] < 0.25  # every first attempt together
+        herd, spread = firsts[0], firsts[1]
+        assert herd[-1] - herd[0] < 0.5  # every first attempt together
         assert herd[0] >= 1 - 0.05  # and none before reconnection_delay
-        assert spread[-1] - spread[0] > 0.5  # jitter of +-0.5 s spreads them
-        assert 0.5 - 0.05 <= spread[0] and spread[-1] <= 1.5 + MARGIN
+        assert spread[-1] - spread[0] > 1  # jitter of up to 1 s either way spreads them
+        assert spread[-1] <= 2 + MARGIN
     finally:
         server.stop()
     assert registry.running() == []

@@ -10,16 +10,19 @@ should refuse any server whose certificate no authority it trusts has signed.
   for ``servers.serve_socketio(sio, ssl=...)`` (aiohttp then serves https and wss);
 - ``client_context()``: an ``ssl.SSLContext`` that trusts this CA (and no other);
 - ``ca_file()``: the CA's certificate as a PEM file in the kernel's temporary folder
-  (``scratch``), for clients that take a path (``requests``' ``verify=``).
+  (``scratch``), for clients that take a path (``requests``' ``verify=``);
+- ``ByteTap``: a relay that keeps the bytes between a client and a server, to read
+  the TLS records that cross it.
 """
 
+import asyncio
 import ssl
 from functools import cache
 from pathlib import Path
 
 import trustme
 
-from .. import scratch
+from .. import scratch, servers
 
 NAMES = ("localhost", "127.0.0.1")  # what the server's certificate is valid for
 
@@ -56,3 +59,41 @@ def ca_file():
     if not path.exists():
         authority().cert_pem.write_to_path(str(path))
     return path
+
+
+class ByteTap:
+    """A TCP relay to ``upstream_port`` that keeps every byte crossing it, as it crossed.
+
+    It sits where a router would, between a client and a server, and sees what any
+    machine on the path sees: ``chunks`` is a list of ``(direction, bytes)``, direction
+    ``"client"`` (from the client) or ``"server"``, in the order they were read.
+    """
+
+    def __init__(self, upstream_port, name="byte-tap"):
+        self.upstream_port = upstream_port
+        self.chunks = []
+        self.server = servers.serve_tcp(self._relay, name=name)
+        self.name, self.port = name, self.server.port
+
+    async def _relay(self, reader, writer):
+        up_reader, up_writer = await asyncio.open_connection(servers.HOST, self.upstream_port)
+
+        async def pump(source, sink, direction):
+            try:
+                while data := await source.read(65536):
+                    self.chunks.append((direction, data))
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass  # one side hung up abruptly: the relay's part is over
+            finally:
+                sink.close()
+
+        await asyncio.gather(pump(reader, up_writer, "client"), pump(up_reader, writer, "server"))
+
+    def received(self, direction):
+        """Every byte that went one way, joined."""
+        return b"".join(data for side, data in self.chunks if side == direction)
+
+    def stop(self):
+        self.server.stop()
