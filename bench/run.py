@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 
-from labsupport import processes, redis_server, registry
+from labsupport.lab import processes, redis_server, registry
 from labsupport.production.benchmark import (
     BENCH,
     ROOT,

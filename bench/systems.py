@@ -1,4 +1,4 @@
-"""The servers the benchmark compares, as factories for ``python -m labsupport.run_server``.
+"""The servers the benchmark compares, as factories for ``python -m labsupport.lab.run_server``.
 
 Each socket.io server answers the same three events as ``node_server.mjs``:
 

@@ -37,8 +37,8 @@ import time
 import socketio
 from aiohttp import web
 
-from .ackqueue import QueueUnavailable
-from .queue_hub import QueueHub
+from labsupport.ackqueue import QueueUnavailable
+from labsupport.queue_hub import QueueHub
 
 NAMESPACE = "/caps"
 ROLES = ("vendor", "driver")

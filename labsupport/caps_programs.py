@@ -25,7 +25,8 @@ import signal
 import socketio
 from aiohttp import web
 
-from . import caps, caps_stages, caps_storage, run_server
+from labsupport import caps, caps_stages, caps_storage
+from labsupport.lab import run_server
 
 CUSTOMERS = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Radia Perlman", "Vint Cerf")
 

@@ -23,10 +23,9 @@ import inspect
 import linecache
 import sys
 
-from .ackqueue import QueueUnavailable
-from .caps import CapsHub
-from .caps_storage import storage
-from .checks import verdict
+from labsupport.ackqueue import QueueUnavailable
+from labsupport.caps import CapsHub
+from labsupport.caps_storage import storage
 
 
 class StagesHub(CapsHub):
@@ -160,26 +159,6 @@ def write_stages(path, *things):
 
 
 STAGES = {3: "send_to_drivers", 4: "make_storage"}
-
-
-def write_checked(path, **stages):
-    """``write_stages`` with only the stages that pass their checks; prints whose each is.
-
-    ``stages`` maps ``stage3``/``stage4`` to ``(exercise, answer, *more things to write)``.
-    A stage its checker finds wrong or unwritten stays the finished hub's, so the
-    programs never run code the checker has already refused. Returns the path or None.
-    """
-    things = []
-    for stage, (exercise, answer, *more) in sorted(stages.items()):
-        outcome, _ = verdict(exercise.problem, answer)
-        name, label = getattr(answer, "__name__", "____"), exercise.LABELS[outcome]
-        if outcome == "correct":
-            things += [*more, answer]
-            print(f"{stage[:-1]} {stage[-1]}: yours ({name} passed its check)")
-        else:
-            print(f"{stage[:-1]} {stage[-1]}: the finished hub's (your {name}: {label}; "
-                  "yours goes in once its check passes: run this cell again then)")  # fmt: skip
-    return write_stages(path, *things) if things else None
 
 
 def suspect(stages, lines):

@@ -20,10 +20,10 @@ from pathlib import Path
 import redis
 import socketio
 
-from .ackqueue import MemoryQueue
-from .caps import Ledger
-from .sqlite_queue import SqliteQueue
-from .streams_queue import StreamsQueue
+from labsupport.ackqueue import MemoryQueue
+from labsupport.caps import Ledger
+from labsupport.sqlite_queue import SqliteQueue
+from labsupport.streams_queue import StreamsQueue
 
 
 class FileLedger(Ledger):

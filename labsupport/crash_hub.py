@@ -15,10 +15,10 @@ import time
 
 from aiohttp import web
 
-from .ackqueue import MemoryQueue
-from .crash_programs import CLIENT, EVENT, Hooks
-from .queue_hub import QueueHub
-from .sqlite_queue import SqliteQueue
+from labsupport.ackqueue import MemoryQueue
+from labsupport.crash_programs import CLIENT, EVENT, Hooks
+from labsupport.queue_hub import QueueHub
+from labsupport.sqlite_queue import SqliteQueue
 
 
 class CrashHub(QueueHub):

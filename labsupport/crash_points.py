@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import crash_hub, crash_programs
-from .delivery import check
-from .forked import Forked, shipped
+from labsupport import crash_hub, crash_programs
+from labsupport.delivery import check
+from labsupport.lab.forked import Forked, shipped
 
 # point: (where, what has just happened, who must have seen it before the kill)
 POINTS = {

@@ -25,7 +25,7 @@ import urllib.request
 
 import socketio
 
-from . import forked
+from labsupport.lab import forked
 
 CLIENT, EVENT = "shipping", "order"  # the consumer's client id, and the event it reads
 EFFECTS = """CREATE TABLE IF NOT EXISTS effects (producer TEXT, sequence INTEGER, key TEXT);

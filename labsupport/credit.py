@@ -22,8 +22,8 @@ import json
 
 from socketio.exceptions import ConnectionRefusedError
 
-from .queue_hub import QueueHub, invalid
-from .sqlite_queue import COLUMNS, SqliteQueue
+from labsupport.queue_hub import QueueHub, invalid
+from labsupport.sqlite_queue import COLUMNS, SqliteQueue
 
 
 class DiskWindowQueue(SqliteQueue):

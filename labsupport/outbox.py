@@ -22,10 +22,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .crash_points import apply_once, effects, start_consumer, start_hub
-from .crash_programs import post
-from .delivery import check
-from .forked import Forked
+from labsupport.crash_points import apply_once, effects, start_consumer, start_hub
+from labsupport.crash_programs import post
+from labsupport.delivery import check
+from labsupport.lab.forked import Forked
 
 SHOP = """CREATE TABLE IF NOT EXISTS orders (number INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, body TEXT, sent INTEGER DEFAULT 0);"""

@@ -30,7 +30,7 @@ import zlib
 
 import redis
 
-from . import processes
+from labsupport.lab import processes
 
 GROUP = "couriers"
 RECORDS = ("applied", "ticks", "holding", "hold-taken")

@@ -23,8 +23,8 @@ import threading
 
 import socketio
 
-from . import registry
-from .background import BackgroundLoop
+from labsupport.lab import registry
+from labsupport.lab.background import BackgroundLoop
 
 
 class QueueClient:

@@ -26,8 +26,8 @@ or ``POST /publish`` with that JSON (from anywhere; used when the hub is a proce
 import socketio
 from aiohttp import web
 
-from .ackqueue import QueueFull, QueueUnavailable
-from .guard import CONNECT_TIMEOUT, close_half_open
+from labsupport.ackqueue import QueueFull, QueueUnavailable
+from labsupport.lab.guard import CONNECT_TIMEOUT, close_half_open
 
 FIELDS = {"received": ("clientId", "event", "messageId"), "getAll": ("clientId", "event")}
 

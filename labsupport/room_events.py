@@ -34,7 +34,7 @@ import json
 
 import socketio
 
-from . import jsclient, processes
+from labsupport.lab import jsclient, processes
 
 EVENTS = ("create-room", "delete-room", "join-room", "leave-room")
 

@@ -14,7 +14,7 @@ the writer work at once.
 import json
 import sqlite3
 
-from .ackqueue import BaseQueue, Message
+from labsupport.ackqueue import BaseQueue, Message
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (

@@ -40,7 +40,7 @@ import re
 
 import redis
 
-from .ackqueue import BaseQueue, Message, QueueUnavailable
+from labsupport.ackqueue import BaseQueue, Message, QueueUnavailable
 
 GROUP = "hubs"
 DEAD = "dead-letters"

@@ -23,7 +23,7 @@ import re
 
 from aiohttp import web
 
-from .socketio_packets import ENGINEIO_TYPES, describe
+from labsupport.socketio_packets import ENGINEIO_TYPES, describe
 
 # the library logs e.g. "kX9...: Sending packet MESSAGE data 0{...}"
 _PACKET = re.compile(

@@ -15,10 +15,10 @@ import asyncio
 import itertools
 import re
 
-from . import servers
-from .socketio_packets import RECORD_SEPARATOR
-from .websocket_frames import FrameError, decode_frame
-from .wirelog import record_packet
+from labsupport.lab import servers
+from labsupport.socketio_packets import RECORD_SEPARATOR
+from labsupport.websocket_frames import FrameError, decode_frame
+from labsupport.wirelog import record_packet
 
 
 class WireTap:

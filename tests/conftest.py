@@ -3,7 +3,7 @@
 import pytest
 import redis
 
-from labsupport import redis_server, registry
+from labsupport.lab import redis_server, registry
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def chromium():
     """The system's headless Chromium, driven by Playwright (which never downloads one)."""
     from playwright.sync_api import sync_playwright
 
-    from labsupport import browser
+    from labsupport.lab import browser
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(

@@ -15,12 +15,12 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import start_new_kernel
 
-from labsupport.processes import OWNER_VARIABLE
+from labsupport.lab.processes import OWNER_VARIABLE
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 REPLY_TIMEOUT = 120  # seconds for the slowest cell of any notebook
 COURSE_PROGRAMS = (
-    "labsupport.run_server",
+    "labsupport.lab.run_server",
     "labsupport-chromium",
     "redis-server",
     "multiprocessing.forkserver",
@@ -42,7 +42,7 @@ def kernel(cwd, owner=None, env=None):
     """A fresh kernel started in ``cwd``; shut down (as closing a notebook does) afterwards.
 
     ``owner`` becomes the kernel's ``LABSUPPORT_OWNER``: every process it starts carries
-    that mark (see ``labsupport.processes``), so ``processes_of(owner)`` finds them.
+    that mark (see ``labsupport.lab.processes``), so ``processes_of(owner)`` finds them.
     ``env`` adds environment variables (``{"TMPDIR": folder}``, ``{"COURSE_SEED": "2"}``).
     """
     env = {**os.environ, **({OWNER_VARIABLE: owner} if owner else {}), **(env or {})}

@@ -31,8 +31,8 @@ import pytest
 from kernel_run import code_cells, new_owner, problems, processes_of, replies, send
 from nbval.plugin import IPyNbFile
 
-from labsupport import scratch
-from labsupport.processes import OWNER_VARIABLE
+from labsupport.lab import scratch
+from labsupport.lab.processes import OWNER_VARIABLE
 
 AGAIN = "every cell again, then close"
 

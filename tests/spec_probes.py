@@ -6,7 +6,7 @@ raw WebSocket (or the official JavaScript client, under Node) and returns a shor
 outcome, the same words for every server. Four servers answer the same probes:
 
 - ``plain``: python-socketio as it comes, attached to an aiohttp app;
-- ``course``: the same server through the course's guard (``production/guard.py``);
+- ``course``: the same server through the course's guard (``lab/guard.py``);
 - ``fastpath``: the course's server on the benchmark's fast path (``bench/fast_socket.py``:
   python-engineio's WebSocket loop with fewer task hops and timers), its handlers run in
   the connection's task as the benchmark runs them;
@@ -30,8 +30,8 @@ import requests
 import socketio
 import websocket
 
-from labsupport import jsclient, processes, registry, servers
-from labsupport.production import benchmark, guard, tuned
+from labsupport.lab import guard, jsclient, processes, registry, servers
+from labsupport.production import benchmark, tuned
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = float(os.environ.get("SPEC_TIMEOUT", 1))  # CONNECT and upgrade timeouts, seconds

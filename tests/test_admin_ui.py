@@ -13,7 +13,7 @@ import socketio
 from aiohttp import web
 from playwright.sync_api import expect
 
-from labsupport import admin_ui, servers
+from labsupport.lab import admin_ui, servers
 
 ORIGINAL_POST = engineio.async_socket.AsyncSocket.handle_post_request
 

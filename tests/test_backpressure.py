@@ -13,8 +13,8 @@ import pytest
 import requests
 import socketio
 
-from labsupport import processes, registry
 from labsupport.credit import DiskWindowQueue
+from labsupport.lab import processes, registry
 from labsupport.queue_client import QueueClient
 
 PROGRAM = "labsupport.production.flow_program:from_environment"

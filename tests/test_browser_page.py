@@ -13,8 +13,8 @@ import socketio
 from aiohttp import web
 from playwright.sync_api import expect, sync_playwright
 
-from labsupport import browser, servers, webpage
-from labsupport.trace import Trace
+from labsupport.lab import browser, servers, webpage
+from labsupport.lab.trace import Trace
 
 
 def test_page_and_python_talk_both_ways():

@@ -9,9 +9,10 @@ import pytest
 import socketio
 from aiohttp import web
 
-from labsupport import caps, processes, registry, servers
+from labsupport import caps
 from labsupport.ackqueue import MemoryQueue
 from labsupport.caps_programs import make_order
+from labsupport.lab import processes, registry, servers
 
 CONNECTED = re.compile(r"connected as")
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import socketio
 
-from labsupport import caps, registry, servers
+from labsupport import caps
 from labsupport.ackqueue import MemoryQueue
+from labsupport.lab import registry, servers
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = Path(__file__).parent / "js" / "caps_vendor.mjs"

@@ -15,9 +15,10 @@ import nbformat
 import pytest
 import requests
 
-from labsupport import caps_stages, processes, registry
+from labsupport import caps_stages
 from labsupport.caps_programs import make_order
 from labsupport.exercises import ex07
+from labsupport.lab import processes, registry
 
 CONNECTED = re.compile(r"connected as")
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
@@ -53,7 +54,7 @@ def test_write_stages_refuses_a_cell_with_a_blank(tmp_path, capsys):
 
 def test_write_stages_keeps_the_definitions_and_leaves_out_what_a_cell_runs(tmp_path, capsys):
     cells = as_cells(
-        "from labsupport.checks import ____\n"
+        "from labsupport.exercises.checks import ____\n"
         "ROOM = 'drivers'\n"
         "async def send_to_drivers(hub, order):\n"
         "    for driver in hub.ledger.drivers():\n"
@@ -144,7 +145,7 @@ def test_write_checked_keeps_only_a_stage_that_passes_its_check(tmp_path, capsys
                      "    for driver in hub.ledger.drivers():\n"
                      "        await hub.publish(driver, 'pickup', order)\n"
                      "        return\n")  # fmt: skip
-    path = caps_stages.write_checked(
+    path = ex07.write_checked(
         str(tmp_path / "s.py"),
         stage3=(ex07.q3, wrong["send_to_drivers"]),
         stage4=(ex07.q4, cells["make_storage"], cells["DurableLedger"], cells["drivers"]),

@@ -1,8 +1,8 @@
 """Real packets, captured in a network namespace of the test's own, decoded layer by layer.
 
-The capture program (labsupport.capture) runs each scenario in a fresh network namespace
+The capture program (labsupport.lab.capture) runs each scenario in a fresh network namespace
 (as root here, as an ordinary user where the kernel allows it) and writes a pcap file;
-labsupport.pcap decodes it. The checks are the ones a learner makes in notebook 01: the
+labsupport.lab.pcap decodes it. The checks are the ones a learner makes in notebook 01: the
 three-way handshake and its sequence arithmetic, two sends as two segments, a datagram
 seen leaving and never arriving, a masked WebSocket frame. The shipped captures (the
 notebook's fallback) must have the same shape as a fresh one, scapy must read every
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
 
-from labsupport import capture, pcap
+from labsupport.lab import capture, pcap
 
 
 @pytest.fixture(scope="module")

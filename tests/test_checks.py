@@ -3,8 +3,8 @@
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import Exercise, Incorrect, Problem, ____, verdict
 from labsupport.exercises import ex00
+from labsupport.exercises.checks import Exercise, Incorrect, Problem, ____, verdict
 
 shout_right = solution_answer(ex00.q1.problem)
 
@@ -94,8 +94,8 @@ def test_exercise_view_messages(capsys):
 
 def test_a_check_that_hangs_ends_in_a_verdict_naming_the_line():
     """The time limit (checks.TIME_LIMIT) ends a check whose answer never returns."""
-    from labsupport.checks import judge
     from labsupport.exercises import ex08
+    from labsupport.exercises.checks import judge
 
     def ratio(figures, system, key):
         while True:  # a loop that never ends
@@ -108,10 +108,23 @@ def test_a_check_that_hangs_ends_in_a_verdict_naming_the_line():
 
 
 def test_an_ack_that_is_a_bound_method_is_named_at_once():
-    from labsupport.checks import verdict
+    from labsupport.exercises.checks import verdict
 
     async def shout(sid, text):
         return text.upper
 
     outcome, text = verdict(ex00.q1.problem, shout)
     assert outcome == "incorrect" and "did you forget the ()?" in text, text
+
+
+def test_no_module_of_the_course_is_called_the_learners_code():
+    """A verdict says "at line N of your code" only for the learner's cells: every module
+    of labsupport, in every layer, is the course's own."""
+    from pathlib import Path
+
+    import labsupport
+    from labsupport.exercises import checks
+
+    modules = list(Path(labsupport.__file__).parent.rglob("*.py"))
+    assert len(modules) > 60
+    assert [path.name for path in modules if checks._yours(str(path.resolve()))] == []

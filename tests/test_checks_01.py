@@ -11,8 +11,8 @@ import pytest
 from solutions import solution_answer
 
 from labsupport import framing, ip_packets
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex01
+from labsupport.exercises.checks import ____, verdict
 
 good_frame, good_unframe = solution_answer(ex01.q1.problem)
 good_checksum = solution_answer(ex01.q2.problem)

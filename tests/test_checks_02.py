@@ -10,8 +10,8 @@ import hashlib
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex02
+from labsupport.exercises.checks import ____, verdict
 from labsupport.websocket_frames import GUID, decode_frame
 
 right_accept = solution_answer(ex02.q1.problem)

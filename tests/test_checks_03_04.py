@@ -11,8 +11,8 @@ import logging
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex03, ex04
+from labsupport.exercises.checks import ____, verdict
 
 
 def untouched(*args):

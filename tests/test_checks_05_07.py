@@ -15,8 +15,8 @@ from solutions import solution_answer
 
 from labsupport.ackqueue import MemoryQueue
 from labsupport.caps import Ledger
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex05, ex07
+from labsupport.exercises.checks import ____, verdict
 from labsupport.sqlite_queue import SqliteQueue
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"

@@ -9,8 +9,8 @@ one killed. Every verdict past the direct calls comes from real processes killed
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex05b
+from labsupport.exercises.checks import ____, verdict
 
 
 def untouched(db, message_id, record):

@@ -8,8 +8,8 @@ import math
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex05b_credit
+from labsupport.exercises.checks import ____, verdict
 
 
 def untouched(target_bytes, job_bytes):

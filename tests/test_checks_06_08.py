@@ -7,8 +7,8 @@ import pytest
 import socketio
 from solutions import solution_answer
 
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex06, ex08
+from labsupport.exercises.checks import ____, verdict
 
 shared_right = solution_answer(ex06.q1.problem)
 

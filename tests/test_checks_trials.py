@@ -13,8 +13,8 @@ import pytest
 import socketio
 from solutions import solution_answer
 
-from labsupport.checks import verdict
 from labsupport.exercises import ex00, ex01, ex02, ex03, ex04, ex05, ex06, ex07
+from labsupport.exercises.checks import verdict
 
 # --- 00 q1 --------------------------------------------------------------------------------
 
@@ -297,6 +297,11 @@ async def average_returns_in_loop(sid, numbers):
     return None
 
 
+async def publish_args_swapped(hub, order):
+    for driver in hub.ledger.drivers():
+        await hub.publish(order, "pickup", driver)
+
+
 async def skips_the_first_driver(hub, order):
     for driver in hub.ledger.drivers()[1:]:
         await hub.publish(driver, "pickup", order)
@@ -368,6 +373,9 @@ CASES = [
     (ex07.q3, skips_the_first_driver, "incorrect", "never to ['driver-away']"),
     (ex07.q3, wrong_event_name, "incorrect", "a driver listens for 'pickup'"),
     (ex07.q4, storage("key TEXT PRIMARY KEY", "key TEXT"), "incorrect", "PRIMARY KEY"),
+    (ex07.q3, publish_args_swapped, "incorrect", "takes (client_id, event, payload)"),
+    (ex07.q4, storage("CREATE TABLE IF NOT EXISTS", "CREATE TABLE"), "incorrect",
+     "CREATE TABLE IF NOT EXISTS"),
     (ex07.q4, storage('DurableLedger(f"{path}.ledger")', "Ledger()"), "incorrect",
      "lived in memory"),
 ]  # fmt: skip

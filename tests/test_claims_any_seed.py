@@ -1,7 +1,7 @@
 """Every claim a notebook makes holds on other seeds and on a busy machine.
 
 A notebook proves each stated result with a ``claim:`` line computed from its own
-measurements (``labsupport.evidence.claim``). nbval checks that the committed run
+measurements (``labsupport.lab.evidence.claim``). nbval checks that the committed run
 reproduces; this test checks that the committed run was not luck. It runs every
 notebook again with other seeds (``COURSE_SEED``, which every seeded experiment reads
 through ``evidence.SEED``), once of them while a busy process competes for the CPU, and

@@ -1,10 +1,10 @@
-"""labsupport.clients: named, traced clients that re-running a cell replaces, not duplicates."""
+"""labsupport.lab.clients: named, traced clients that re-running a cell replaces, not duplicates."""
 
 import pytest
 import socketio
 
-from labsupport import clients, servers
-from labsupport.trace import Trace
+from labsupport.lab import clients, servers
+from labsupport.lab.trace import Trace
 
 
 @pytest.fixture

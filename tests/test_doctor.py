@@ -1,6 +1,6 @@
-"""labsupport.doctor: what it finds, and the fix it offers when something is missing."""
+"""labsupport.lab.doctor: what it finds, and the fix it offers when something is missing."""
 
-from labsupport.doctor import check_package, check_program, checks, doctor
+from labsupport.lab.doctor import check_package, check_program, checks, doctor
 
 
 def test_every_check_passes_on_a_machine_set_up_by_the_course_script(capsys):

@@ -17,8 +17,8 @@ import engineio.async_server
 import pytest
 import spec_probes
 
-from labsupport import servers
-from labsupport.paths import BENCH
+from labsupport.lab import servers
+from labsupport.lab.paths import BENCH
 from labsupport.production.tuned import tuned_server
 
 fast = spec_probes.fast_socket()

@@ -1,6 +1,6 @@
-"""labsupport.faults: repeatable outage schedules, and a runner that follows them."""
+"""labsupport.lab.faults: repeatable outage schedules, and a runner that follows them."""
 
-from labsupport import faults
+from labsupport.lab import faults
 
 
 def test_schedules_are_repeatable_and_roughly_as_offline_as_asked():

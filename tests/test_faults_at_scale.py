@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 import redis
 
-from labsupport import processes, redis_server, registry
+from labsupport.lab import processes, redis_server, registry
 from labsupport.queue_client import QueueClient
 from labsupport.streams_queue import GROUP
 

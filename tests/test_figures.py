@@ -1,6 +1,6 @@
 """Every figure of the course is legible and described in words.
 
-``labsupport.figures`` checks a figure for texts that overlap and gives it a description
+``labsupport.lab.figures`` checks a figure for texts that overlap and gives it a description
 (the ``alt`` text of its image and a ``Figure:`` line under it). Here: that the check
 catches an overlap and passes a clean figure; that the descriptions say what is drawn;
 that the course's own drawing functions draw nothing illegible on representative data;
@@ -19,8 +19,12 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from labsupport import crash_points, figures, layers, sequence  # noqa: E402
-from labsupport.trace import Trace  # noqa: E402
+from labsupport import crash_points, layers  # noqa: E402
+from labsupport.lab import (
+    figures,
+    sequence,  # noqa: E402
+)
+from labsupport.lab.trace import Trace  # noqa: E402
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 WARNING = "WARNING: illegible figure"

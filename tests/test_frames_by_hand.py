@@ -19,8 +19,8 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labsupport import servers
 from labsupport import websocket_frames as wsf
+from labsupport.lab import servers
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "02_websockets_and_http.ipynb"
 BUILT = ("mask", "my_encode", "my_decode")

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labsupport.checks import UNTOUCHED
+from labsupport.exercises.checks import UNTOUCHED
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

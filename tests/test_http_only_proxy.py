@@ -1,4 +1,4 @@
-"""labsupport.http_only_proxy: plain HTTP passes, a WebSocket upgrade never does.
+"""labsupport.lab.http_only_proxy: plain HTTP passes, a WebSocket upgrade never does.
 
 Against a real python-socketio server on 127.0.0.1: a bare WebSocket is refused with 403
 through the proxy (and opens without it), a socket.io client with its default transports
@@ -15,7 +15,8 @@ import pytest
 import socketio
 import websocket
 
-from labsupport import http_only_proxy, rawhttp, servers
+from labsupport import rawhttp
+from labsupport.lab import http_only_proxy, servers
 
 EIO_WEBSOCKET = "/socket.io/?EIO=4&transport=websocket"
 

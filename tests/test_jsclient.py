@@ -1,9 +1,9 @@
-"""labsupport.jsclient: what the official JavaScript client reports when it connects."""
+"""labsupport.lab.jsclient: what the official JavaScript client reports when it connects."""
 
 import socketio
 from aiohttp import web
 
-from labsupport import jsclient, servers
+from labsupport.lab import jsclient, servers
 
 
 def test_reports_success_and_the_servers_refusal_message():

@@ -12,7 +12,7 @@ this JupyterLab's ``LABSUPPORT_OWNER`` mark count: not another learner's).
 The browser may reach only the Jupyter server's host and port, as a learner's browser
 on a JupyterHub or Binder would: Playwright refuses every other request and WebSocket.
 So notebook 03's IFrame must come through the server's own origin (jupyter-server-proxy,
-``labsupport.webpage.browser_url``), and its button must still reach Python.
+``labsupport.lab.webpage.browser_url``), and its button must still reach Python.
 
 Screenshots: set ``COURSE_SCREENSHOTS=docs/screenshots`` to refresh the README's
 pictures (see the README); CI leaves them alone.
@@ -37,7 +37,7 @@ from kernel_run import new_owner, processes_of
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from labsupport import browser, redis_server
+from labsupport.lab import browser, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -38,7 +38,7 @@ import pytest
 from mutants import Mutant, mutants, record_calls
 from solutions import NOTEBOOK_NAMES, Catch
 
-from labsupport.checks import Choice, Exercise, judge
+from labsupport.exercises.checks import Choice, Exercise, judge
 
 LIMIT = 6  # s for each mutant's check (checks.TIME_LIMIT is the learners' limit)
 SEED = 29

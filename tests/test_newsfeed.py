@@ -1,10 +1,10 @@
-"""labsupport.newsfeed: the same items reach a polling client and a pushed-to WebSocket."""
+"""labsupport.lab.newsfeed: the same items reach a polling client and a pushed-to WebSocket."""
 
 import asyncio
 
 import aiohttp
 
-from labsupport import newsfeed, servers
+from labsupport.lab import newsfeed, servers
 
 
 def test_push_and_poll_both_get_every_item_and_push_needs_no_requests():

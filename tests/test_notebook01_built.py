@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labsupport import framing, ip_packets, pinger, relay, servers
+from labsupport import framing, ip_packets, pinger
+from labsupport.lab import relay, servers
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "01_sockets_tcp_udp.ipynb"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from jupyter_client.manager import start_new_kernel
 from kernel_run import NOTEBOOKS, kernel, new_owner, problems, processes_of, replies, send
 
-from labsupport import scratch
-from labsupport.processes import OWNER_VARIABLE
+from labsupport.lab import scratch
+from labsupport.lab.processes import OWNER_VARIABLE
 
 
 def test_there_are_notebooks():
@@ -28,8 +28,8 @@ def test_there_are_notebooks():
 def test_closing_a_kernel_stops_what_it_started_without_stop_all():
     """As a learner closing a tab would: no stop_all(), just a kernel shutdown."""
     cells = [
-        ("from labsupport import processes, servers, examples", False),
-        ("p = processes.start_python_server('left-running', 'labsupport.examples:echo_server')",
+        ("from labsupport.lab import processes, servers, examples", False),
+        ("p = processes.start_python_server('left-running', 'labsupport.lab.examples:echo_server')",
          False),
         ("s = servers.serve_socketio(examples.echo_server(), name='thread-server')", False),
         ("print(p.pid)", False),
@@ -110,7 +110,9 @@ def test_a_kernel_keeps_its_temporary_files_in_one_folder_and_removes_it(tmp_pat
     ]  # fmt: skip
     with kernel(NOTEBOOKS[0].parent, new_owner(), {"TMPDIR": str(tmp_path)}) as client:
         assert problems(cells, replies(client, send(client, cells))) == []
-        folder, *inside = printed(client, "print(labsupport.scratch.FOLDER, made, child.stdout)")
+        folder, *inside = printed(
+            client, "print(labsupport.lab.scratch.FOLDER, made, child.stdout)"
+        )
         assert os.path.dirname(folder) == str(tmp_path)
         assert len(inside) == 2 and all(path.startswith(folder + os.sep) for path in inside)
         assert [entry.name for entry in tmp_path.iterdir()] == [os.path.basename(folder)]
@@ -125,7 +127,7 @@ def test_a_killed_kernels_folder_is_removed_by_the_next_kernel(tmp_path):
     (orphan,) = tmp_path.iterdir()  # nothing removed it: its kernel died at once
     assert orphan.name.startswith(f"{scratch.PREFIX}{pid}-")
     with kernel(NOTEBOOKS[0].parent, new_owner(), {"TMPDIR": str(tmp_path)}) as client:
-        (folder,) = printed(client, "import labsupport; print(labsupport.scratch.FOLDER)")
+        (folder,) = printed(client, "import labsupport; print(labsupport.lab.scratch.FOLDER)")
         assert [entry.name for entry in tmp_path.iterdir()] == [os.path.basename(folder)]
     assert list(tmp_path.iterdir()) == []
 

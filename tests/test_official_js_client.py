@@ -13,7 +13,7 @@ import pytest
 import socketio
 import spec_probes
 
-from labsupport import servers
+from labsupport.lab import servers
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = Path(__file__).parent / "js" / "official_client.mjs"

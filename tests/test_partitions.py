@@ -14,8 +14,9 @@ import sys
 
 import pytest
 
-from labsupport import partitions, registry
+from labsupport import partitions
 from labsupport.delivery import check
+from labsupport.lab import registry
 
 PARCELS = [f"parcel-{n}" for n in range(1, 7)]
 

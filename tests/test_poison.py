@@ -15,8 +15,8 @@ import nbformat
 import pytest
 import socketio
 
-from labsupport import processes, registry, servers
 from labsupport.ackqueue import MemoryQueue
+from labsupport.lab import processes, registry, servers
 from labsupport.queue_hub import QueueHub
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "05b_delivery_guarantees.ipynb"

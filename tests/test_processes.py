@@ -1,11 +1,11 @@
-"""labsupport.processes: servers as real processes, killed and restarted by name."""
+"""labsupport.lab.processes: servers as real processes, killed and restarted by name."""
 
 import sys
 
 import pytest
 import socketio
 
-from labsupport import processes, servers
+from labsupport.lab import processes, servers
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +15,7 @@ def nothing_left_running():
 
 
 def test_process_serves_and_is_killed_with_signal_9():
-    proc = processes.start_python_server("echo", "labsupport.examples:echo_server")
+    proc = processes.start_python_server("echo", "labsupport.lab.examples:echo_server")
     with socketio.SimpleClient() as client:
         client.connect(proc.url)
         assert client.call("echo", [1, 2], timeout=5) == [1, 2]
@@ -25,8 +25,8 @@ def test_process_serves_and_is_killed_with_signal_9():
 
 
 def test_stop_is_graceful_and_same_name_replaces():
-    first = processes.start_python_server("p", "labsupport.examples:echo_server")
-    second = processes.start_python_server("p", "labsupport.examples:echo_server")
+    first = processes.start_python_server("p", "labsupport.lab.examples:echo_server")
+    second = processes.start_python_server("p", "labsupport.lab.examples:echo_server")
     assert not first.alive and second.alive
     assert servers.running() == ["p"]
     assert second.stop() == 0
@@ -47,12 +47,12 @@ def test_a_process_that_never_gets_ready_is_killed_after_the_timeout():
 
 def test_bad_target_is_a_clear_error():
     with pytest.raises(RuntimeError, match="MODULE:FUNCTION"):
-        processes.start_python_server("bad", "labsupport.examples")
+        processes.start_python_server("bad", "labsupport.lab.examples")
 
 
 def test_processes_started_without_waiting_boot_side_by_side():
     starting = [
-        processes.start_python_server(name, "labsupport.examples:echo_server", wait=False)
+        processes.start_python_server(name, "labsupport.lab.examples:echo_server", wait=False)
         for name in ("side-a", "side-b")
     ]
     assert [p.url for p in starting] == [None, None]  # not ready yet: no URL

@@ -17,9 +17,9 @@ import pytest
 import socketio
 from aiohttp import web
 
-from labsupport import faults, registry, servers
 from labsupport.ackqueue import MemoryQueue
-from labsupport.background import BackgroundLoop
+from labsupport.lab import faults, registry, servers
+from labsupport.lab.background import BackgroundLoop
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
 from labsupport.sqlite_queue import SqliteQueue

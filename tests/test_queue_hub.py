@@ -7,8 +7,8 @@ import requests
 import socketio
 from aiohttp import web
 
-from labsupport import faults, servers
 from labsupport.ackqueue import MemoryQueue
+from labsupport.lab import faults, servers
 from labsupport.production.group_commit import BatchedSqliteQueue, GroupCommitHub
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub

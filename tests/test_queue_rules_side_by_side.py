@@ -11,8 +11,8 @@ to be the one written here.
 import pytest
 import redis
 
-from labsupport import redis_server
 from labsupport.ackqueue import BaseQueue, MemoryQueue, QueueFull, QueueUnavailable
+from labsupport.lab import redis_server
 from labsupport.sqlite_queue import SqliteQueue
 from labsupport.streams_queue import GROUP, StreamsQueue
 

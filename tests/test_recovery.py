@@ -18,10 +18,10 @@ from aiohttp import web
 from playwright.sync_api import expect
 from socketio import base_manager
 
-from labsupport import servers, webpage
-from labsupport.jsclient import OutageClient
+from labsupport.lab import servers, webpage
+from labsupport.lab.jsclient import OutageClient
+from labsupport.lab.trace import Trace
 from labsupport.recovery import INTERNALS, ClientRecovery, Recovery
-from labsupport.trace import Trace
 
 ROOT = Path(__file__).parent.parent
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from labsupport import clients, processes, redis_server, registry, trace
+from labsupport.lab import clients, processes, redis_server, registry, trace
 from labsupport.streams_queue import StreamsQueue
 
 
@@ -21,9 +21,9 @@ def clean_up():
 
 def test_a_room_broadcast_reaches_members_on_every_server_through_redis(redis_url):
     env = {"REDIS_URL": redis_url}
-    server_a = processes.start_python_server("rooms-a", "labsupport.examples:rooms_server",
+    server_a = processes.start_python_server("rooms-a", "labsupport.lab.examples:rooms_server",
                                              env=env)  # fmt: skip
-    server_b = processes.start_python_server("rooms-b", "labsupport.examples:rooms_server",
+    server_b = processes.start_python_server("rooms-b", "labsupport.lab.examples:rooms_server",
                                              env=env)  # fmt: skip
     log = trace.Trace()
     ann = clients.connect("ann", server_a.url, log)
@@ -39,8 +39,8 @@ def test_a_room_broadcast_reaches_members_on_every_server_through_redis(redis_ur
 
 
 def test_without_redis_the_broadcast_stops_at_the_process_boundary():
-    server_a = processes.start_python_server("rooms-a", "labsupport.examples:rooms_server")
-    server_b = processes.start_python_server("rooms-b", "labsupport.examples:rooms_server")
+    server_a = processes.start_python_server("rooms-a", "labsupport.lab.examples:rooms_server")
+    server_b = processes.start_python_server("rooms-b", "labsupport.lab.examples:rooms_server")
     log = trace.Trace()
     ann = clients.connect("ann", server_a.url, log)
     ben = clients.connect("ben", server_b.url, log)

@@ -1,10 +1,11 @@
-"""labsupport.relay and labsupport.pinger: losses are repeatable; retransmission delivers all."""
+"""lab.relay and labsupport.pinger: losses are repeatable; retransmission delivers all."""
 
 import socket
 
 import pytest
 
-from labsupport import pinger, relay, servers
+from labsupport import pinger
+from labsupport.lab import relay, servers
 
 
 @pytest.fixture

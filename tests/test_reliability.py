@@ -16,8 +16,9 @@ import socketio
 import websocket
 from aiohttp import web
 
-from labsupport import caps, examples, processes, registry, servers
+from labsupport import caps
 from labsupport.ackqueue import MemoryQueue
+from labsupport.lab import examples, processes, registry, servers
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
 
@@ -158,7 +159,7 @@ def test_500_clients_exchange_events_and_memory_does_not_grow_after_they_leave()
     disconnection (45 s by default; 500 clients hold about 30 MB meanwhile). So the
     server here uses 1 s for both, and each round waits until the closed sessions are
     really gone."""
-    argv = [sys.executable, "-m", "labsupport.run_server", "systems:plain", "--port", "0"]
+    argv = [sys.executable, "-m", "labsupport.lab.run_server", "systems:plain", "--port", "0"]
     env = {"PYTHONPATH": str(ROOT / "bench"), "PING_INTERVAL": "1", "PING_TIMEOUT": "1"}
     server = processes.start_process("load", argv, env=env)
     try:
@@ -195,7 +196,7 @@ def blocks_once_all_have_left(server, timeout=20):
 
 
 def test_the_guard_is_added_once_however_often_it_is_applied():
-    from labsupport.guard import close_half_open
+    from labsupport.lab.guard import close_half_open
 
     hub = QueueHub(MemoryQueue())  # the hub guards its server already
     handler = hub.sio.eio.handlers["connect"]

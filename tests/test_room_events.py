@@ -7,9 +7,10 @@ The last test runs the same steps on socket.io's own server for Node
 import pytest
 import socketio
 
-from labsupport import clients, room_events, servers
+from labsupport import room_events
+from labsupport.lab import clients, servers
+from labsupport.lab.trace import Trace
 from labsupport.room_events import RoomEventsManager, membership, watch
-from labsupport.trace import Trace
 
 
 class Recorder:

@@ -1,4 +1,4 @@
-"""labsupport.servers: real servers in background threads, stopped by name."""
+"""labsupport.lab.servers: real servers in background threads, stopped by name."""
 
 import asyncio
 import socket
@@ -9,7 +9,7 @@ import pytest
 import socketio
 from aiohttp import ClientSession, web
 
-from labsupport import examples, servers
+from labsupport.lab import examples, servers
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,9 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labsupport import rawhttp, servers
+from labsupport import rawhttp
+from labsupport.lab import servers
+from labsupport.lab.trace import Trace
 from labsupport.socketio_packets import (
     PacketError,
     decode_engineio,
@@ -14,7 +16,6 @@ from labsupport.socketio_packets import (
     decode_socketio,
     describe,
 )
-from labsupport.trace import Trace
 from labsupport.wirelog import WireLog
 from labsupport.wiretap import WireTap
 

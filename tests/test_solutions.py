@@ -9,7 +9,7 @@ import importlib
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import Exercise, verdict
+from labsupport.exercises.checks import Exercise, verdict
 
 MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)] + ["labsupport.exercises.ex05b"]
 

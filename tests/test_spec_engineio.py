@@ -1,5 +1,5 @@
 """The Engine.IO v4 specification, probed on four servers: plain python-socketio, the
-course's server (``production/guard.py``), the course's server on the benchmark's fast
+course's server (``lab/guard.py``), the course's server on the benchmark's fast
 path (``bench/fast_socket.py``) and Node's socket.io (the reference).
 
 Each probe (``spec_probes.py``) must give, on each server, the outcome of the table
@@ -21,8 +21,7 @@ from aiohttp import web
 from engineio import async_socket, payload
 from engineio.async_drivers import aiohttp as eio_aiohttp
 
-from labsupport import processes, servers
-from labsupport.production import guard
+from labsupport.lab import guard, processes, servers
 
 ENGINEIO = [name for name in spec_probes.EXPECTED
             if not name.startswith(("invalid packet", "CONNECT_ERROR"))]  # fmt: skip
@@ -181,7 +180,7 @@ PROGRAMS = [
 
 @pytest.mark.parametrize("target, path", PROGRAMS)
 def test_every_program_of_serve_py_is_guarded(target, path):
-    argv = [sys.executable, "-m", "labsupport.run_server", target, "--port", "0",
+    argv = [sys.executable, "-m", "labsupport.lab.run_server", target, "--port", "0",
             "--connect-timeout", str(spec_probes.TIMEOUT)]  # fmt: skip
     env = {"PYTHONPATH": str(spec_probes.ROOT / path)}
     server = processes.start_process("guarded-program", argv, env=env)

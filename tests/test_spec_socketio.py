@@ -13,8 +13,7 @@ import socketio
 import spec_probes
 from socketio import async_server
 
-from labsupport import jsclient
-from labsupport.production import guard
+from labsupport.lab import guard, jsclient
 
 SOCKETIO = [name for name in spec_probes.EXPECTED
             if name.startswith(("invalid packet", "CONNECT_ERROR"))]  # fmt: skip

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import nbformat
 
-from labsupport.starter import starter_copy
+from tools.starter import starter_copy
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 SOLVED = NOTEBOOKS / "07_capstone_caps.ipynb"
@@ -16,7 +16,7 @@ def test_the_committed_starter_copy_is_generated_from_the_solved_notebook():
     committed = nbformat.read(STARTER, as_version=4)
     expected = [cell.source for cell in starter_copy(solved).cells]
     assert [cell.source for cell in committed.cells] == expected, (
-        "regenerate it: see the docstring of labsupport/starter.py"
+        "regenerate it: see the docstring of tools/starter.py"
     )
 
 

@@ -1,4 +1,4 @@
-"""labsupport.trace: an ordered, thread-safe record, shown as a table or a diagram."""
+"""labsupport.lab.trace: an ordered, thread-safe record, shown as a table or a diagram."""
 
 import threading
 
@@ -9,7 +9,7 @@ matplotlib.use("Agg")  # these tests draw off-screen; the notebooks keep their o
 import pytest  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 
-from labsupport.trace import Trace  # noqa: E402
+from labsupport.lab.trace import Trace  # noqa: E402
 
 
 def test_records_are_numbered_and_connections_relabelled():

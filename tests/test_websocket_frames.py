@@ -7,7 +7,7 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labsupport import servers
+from labsupport.lab import servers
 from labsupport.websocket_frames import (
     FrameError,
     accept_key,

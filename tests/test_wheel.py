@@ -25,7 +25,7 @@ CHECK = """
 import json, sys
 from pathlib import Path
 import labsupport
-from labsupport import capture, jsclient, webpage
+from labsupport.lab import capture, jsclient, webpage
 root = Path(labsupport.__file__).parent
 print(json.dumps({
     "root": str(root),

@@ -4,8 +4,8 @@ import inspect
 
 import socketio
 
-from ..checks import UNTOUCHED, Incorrect, NotAttempted, describe
-from ..servers import serve_socketio
+from labsupport.exercises.checks import UNTOUCHED, Incorrect, NotAttempted, describe
+from labsupport.lab.servers import serve_socketio
 
 
 def server_with(name, install, **options):

@@ -2,8 +2,8 @@
 
 import socketio
 
-from ..checks import Exercise, Incorrect, Problem, call_handler, why_none
-from ..servers import serve_socketio, stop
+from labsupport.exercises.checks import Exercise, Incorrect, Problem, call_handler, why_none
+from labsupport.lab.servers import serve_socketio, stop
 
 
 class ShoutHandler(Problem):

@@ -7,7 +7,7 @@ the expected answer, the likely slip when it fails), checked in order by
 
 from typing import NamedTuple
 
-from ..checks import Exercise, Incorrect, Problem, describe, returned, why_none
+from labsupport.exercises.checks import Exercise, Incorrect, Problem, describe, returned, why_none
 
 
 class Case(NamedTuple):

@@ -2,8 +2,8 @@
 
 import inspect
 
-from .. import socketio_packets, websocket_frames
-from ..checks import Exercise, Incorrect, Problem, expect_value
+from labsupport import socketio_packets, websocket_frames
+from labsupport.exercises.checks import Exercise, Incorrect, Problem, expect_value
 
 
 def source_of(function):

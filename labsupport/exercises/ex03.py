@@ -6,7 +6,8 @@ import textwrap
 
 import socketio
 
-from ..checks import (
+from labsupport.exercises._support import drain, installed, server_with, untouched
+from labsupport.exercises.checks import (
     UNTOUCHED,
     Exercise,
     Incorrect,
@@ -16,8 +17,7 @@ from ..checks import (
     return_in_loop,
     why_none,
 )
-from ..servers import stop
-from ._support import drain, installed, server_with, untouched
+from labsupport.lab.servers import stop
 
 
 class Average(Problem):
@@ -234,12 +234,13 @@ every connection except bob's own sid.
         if "bob" in answer:
             raise Incorrect("bob is the sender, and `skip_sid=sid` leaves him out.")
         lower = {str(name).lower() for name in answer}
+        said = "{" + ", ".join(map(repr, sorted(answer, key=str))) + "}"  # a set, as written
         if answer != self.expected and lower == self.expected:
-            raise Incorrect(f"you said {sorted(answer)}: the right ones, but the check "
+            raise Incorrect(f"you said {said}: the right ones, but the check "
                             "compares names exactly, and the notebook writes them in lower "
                             "case.")  # fmt: skip
         if answer != self.expected:
-            raise Incorrect(f"you said {sorted(answer)}; who runs a `chat` handler here?")
+            raise Incorrect(f"you said {said}; who runs a `chat` handler here?")
         return "the server handles it, then relays it to alice and carol."
 
 

@@ -2,10 +2,18 @@
 
 import socketio
 
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, expect_value, why_none
-from ..servers import stop
-from ._support import drain, installed, server_with, untouched
-from .ex03 import unawaited_calls
+from labsupport.exercises._support import drain, installed, server_with, untouched
+from labsupport.exercises.checks import (
+    UNTOUCHED,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    Problem,
+    expect_value,
+    why_none,
+)
+from labsupport.exercises.ex03 import unawaited_calls
+from labsupport.lab.servers import stop
 
 
 class StoreRooms(Problem):

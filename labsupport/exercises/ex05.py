@@ -1,7 +1,7 @@
 """Exercises of notebook 05 (the message queue): ``from labsupport.exercises.ex05 import q1``."""
 
-from ..ackqueue import MemoryQueue
-from ..checks import Choice, Exercise, Incorrect, Problem, expect_value, why_none
+from labsupport.ackqueue import MemoryQueue
+from labsupport.exercises.checks import Choice, Exercise, Incorrect, Problem, expect_value, why_none
 
 
 class HandleReceived(Problem):

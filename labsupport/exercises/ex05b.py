@@ -9,10 +9,12 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from .. import crash_points
-from ..checks import Exercise, Incorrect, Problem, expect_value
-from ..crash_programs import EFFECTS
-from .ex05b_credit import q3  # section 4's exercise: it runs a credit hub instead
+from labsupport import crash_points
+from labsupport.crash_programs import EFFECTS
+from labsupport.exercises.checks import Exercise, Incorrect, Problem, expect_value
+from labsupport.exercises.ex05b_credit import (
+    q3,  # section 4's exercise: it runs a credit hub instead
+)
 
 FIRST, AGAIN, OTHER = ("shop", 1, "order-1"), ("shop", 2, "order-2"), ("shop", 3, "order-1")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import requests
 import socketio
 
-from .. import processes
-from ..checks import Exercise, Incorrect, NotAttempted, Problem, expect_value
-from ..credit import DiskWindowQueue
-from ._support import expect_written
+from labsupport.credit import DiskWindowQueue
+from labsupport.exercises._support import expect_written
+from labsupport.exercises.checks import Exercise, Incorrect, NotAttempted, Problem, expect_value
+from labsupport.lab import processes
 
 PROGRAM = "labsupport.production.flow_program:from_environment"
 

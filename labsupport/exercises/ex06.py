@@ -10,11 +10,19 @@ import time
 import redis
 import socketio
 
-from .. import redis_server
-from ..checks import Choice, Exercise, Incorrect, NotAttempted, Problem, expect_value, raised
-from ..servers import serve_socketio
-from ._support import drain, expect_written, in_sent_order
-from .ex03 import unawaited_calls
+from labsupport.exercises._support import drain, expect_written, in_sent_order
+from labsupport.exercises.checks import (
+    Choice,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    Problem,
+    expect_value,
+    raised,
+)
+from labsupport.exercises.ex03 import unawaited_calls
+from labsupport.lab import redis_server
+from labsupport.lab.servers import serve_socketio
 
 ORDER = {"store": "1-206-flowers", "orderId": 7}
 ACME = {"store": "acme", "orderId": 8}  # a second store: the room comes from the order

@@ -6,6 +6,7 @@ contract's ``auth`` (see ``labsupport/caps.py``).
 
 import ast
 import inspect
+import sqlite3
 import tempfile
 import textwrap
 import warnings
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import socketio
 
-from ..ackqueue import MemoryQueue
-from ..caps import NAMESPACE, CapsHub, order_key
-from ..checks import (
+from labsupport.ackqueue import MemoryQueue
+from labsupport.caps import NAMESPACE, CapsHub, order_key
+from labsupport.caps_stages import write_stages
+from labsupport.exercises._support import drain, expect_written, installed, server_with
+from labsupport.exercises.checks import (
     UNTOUCHED,
     Exercise,
     Incorrect,
@@ -23,9 +26,9 @@ from ..checks import (
     Problem,
     expect_value,
     raised,
+    verdict,
 )
-from ..servers import serve_socketio, stop
-from ._support import drain, expect_written, installed, server_with
+from labsupport.lab.servers import serve_socketio, stop
 
 AWAITED = {"emit", "enter_room", "leave_room", "publish", "call", "save_session", "get_session"}
 NAMESPACED = {"on", "emit", "enter_room", "leave_room"}
@@ -316,6 +319,11 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
             if "object is not iterable" in str(hub.error) and "method" in str(hub.error):
                 slip = (" A loop was given a method itself, not the list it returns: did "
                         "you forget the () after drivers?")  # fmt: skip
+            elif not all(isinstance(name, str) for name in hub.recipients):
+                first = next(name for name in hub.recipients if not isinstance(name, str))
+                slip = (f" hub.publish was given a {type(first).__name__} where a driver's "
+                        "name belongs (its first argument): "
+                        "it takes (client_id, event, payload), in that order.")  # fmt: skip
             raise Incorrect(raised("send_to_drivers(hub, order)", hub.error) + slip)
         if hub.unawaited():
             raise Incorrect("hub.publish(...) was called but never awaited, so it never ran: "
@@ -515,6 +523,12 @@ pickup after a restart goes to nobody; without its takers, two drivers deliver o
         return expect_value(f"{getattr(function, '__name__', 'it')}({shown})", result)
 
     def _explain(self, function, args, error):
+        if isinstance(error, sqlite3.OperationalError) and "already exists" in str(error):
+            raise Incorrect(f"{function.__name__}{args!r} raised {error!r}, when the hub started "
+                            "again on the same file: the table was made at the first start, "
+                            "and a plain CREATE TABLE fails the second time. A table the "
+                            "hub opens at every start is made only if it does not exist "
+                            "yet (CREATE TABLE IF NOT EXISTS).") from error  # fmt: skip
         if isinstance(error, NameError):  # most often: an import left out
             raise Incorrect(f"{function.__name__} raised {error!r}. Did you import it? "
                             "`from labsupport.sqlite_queue import SqliteQueue` and "
@@ -526,3 +540,24 @@ q1 = Exercise(PickupRouting())
 q2 = Exercise(StoreDelivery())
 q3 = Exercise(QueuedPickups())
 q4 = Exercise(DurableStorage())
+
+
+def write_checked(path, **stages):
+    """``caps_stages.write_stages`` with only the stages that pass their checks; says whose
+    each stage is.
+
+    ``stages`` maps ``stage3``/``stage4`` to ``(exercise, answer, *more things to write)``.
+    A stage its checker finds wrong or unwritten stays the finished hub's, so the
+    programs never run code the checker has already refused. Returns the path or None.
+    """
+    things = []
+    for stage, (exercise, answer, *more) in sorted(stages.items()):
+        outcome, _ = verdict(exercise.problem, answer)
+        name, label = getattr(answer, "__name__", "____"), exercise.LABELS[outcome]
+        if outcome == "correct":
+            things += [*more, answer]
+            print(f"{stage[:-1]} {stage[-1]}: yours ({name} passed its check)")
+        else:
+            print(f"{stage[:-1]} {stage[-1]}: the finished hub's (your {name}: {label}; "
+                  "yours goes in once its check passes: run this cell again then)")  # fmt: skip
+    return write_stages(path, *things) if things else None

@@ -1,6 +1,6 @@
 """Exercises of notebook 08 (measuring): ``from labsupport.exercises.ex08 import q1``."""
 
-from ..checks import Choice, Exercise, Incorrect, Problem, expect_value
+from labsupport.exercises.checks import Choice, Exercise, Incorrect, Problem, expect_value
 
 
 class Ratio(Problem):

@@ -1,13 +1,11 @@
 """labsupport.production: what a real deployment adds, kept out of the lessons.
 
 Nothing here is a lesson: each module says which notebook, program or benchmark uses it.
-The teaching modules (``ackqueue``, ``queue_hub``, ...) never import from here.
+The top layer: it may import the lessons and the lab bench, and neither imports it (the
+contract in ``pyproject.toml``; ``tests/test_layers.py``).
 
-- ``guard``: the course's socket.io server held to the Engine.IO v4 / Socket.IO v5
-  specifications (no payload dropped behind a 200, bad sessions closed at once);
-  every server the course starts goes through it (notebook 03 shows why).
 - ``tuned``: the benchmark's tuned server configuration (orjson, the fan-out manager,
-  no compression), guarded like every other server; notebook 08 and ``bench/``.
+  no compression), guarded (``lab/guard.py``) like every other server; notebook 08 and ``bench/``.
 - ``group_commit``: batched SQLite commits, one disk sync for the publishes of a few
   milliseconds (``BatchedSqliteQueue``, ``GroupCommit``, ``GroupCommitHub``); used by
   ``queue_program`` and ``bench/queue_systems.py`` (notebook 08 quotes its figures).

@@ -2,7 +2,7 @@
 
 Not a lesson. Notebook 08 runs its quick version; ``bench/run.py`` (``./course bench``)
 the full one and its report. The servers it starts are ``bench/systems.py`` (Python,
-served by ``labsupport.run_server``) and ``bench/node_server.mjs``; the load client, the same
+served by ``labsupport.lab.run_server``) and ``bench/node_server.mjs``; the load client, the same
 for every server, is ``bench/load.mjs``.
 
 How it measures, so that the numbers mean something:
@@ -31,11 +31,11 @@ import sys
 import time
 from pathlib import Path
 
-from .. import processes
-from ..paths import BENCH, ROOT
+from labsupport.lab import processes
+from labsupport.lab.paths import BENCH, ROOT
 
 LOAD = BENCH / "load.mjs"
-PYTHON_SERVE = [sys.executable, "-m", "labsupport.run_server"]
+PYTHON_SERVE = [sys.executable, "-m", "labsupport.lab.run_server"]
 SYSTEMS = {  # name: the command that serves it
     "python-socketio, default": [*PYTHON_SERVE, "systems:plain", "--port", "0"],
     "python-socketio, course": [sys.executable, str(BENCH / "serve_uvloop.py"),

@@ -4,7 +4,7 @@ Not a lesson: the lesson is ``credit.py`` (and notebook 05's ``QueueHub``); this
 wires a hub from environment variables and measures it, for notebook 05b §4, its
 exercise q3 and ``tests/test_backpressure.py``::
 
-    FLOW_MAX_LENGTH=20 python -m labsupport.run_server \\
+    FLOW_MAX_LENGTH=20 python -m labsupport.lab.run_server \\
         labsupport.production.flow_program:from_environment
 
 - no variable: ``QueueHub`` on an unbounded ``MemoryQueue``;
@@ -24,9 +24,9 @@ import tracemalloc
 
 from aiohttp import web
 
-from ..ackqueue import MemoryQueue
-from ..credit import CreditHub, DiskWindowQueue
-from ..queue_hub import QueueHub
+from labsupport.ackqueue import MemoryQueue
+from labsupport.credit import CreditHub, DiskWindowQueue
+from labsupport.queue_hub import QueueHub
 
 
 def hub_from_environment(environ=os.environ):

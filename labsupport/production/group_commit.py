@@ -12,8 +12,8 @@ The rule that keeps it safe: a publish is not sent or reported before its commit
 
 import asyncio
 
-from ..queue_hub import QueueHub
-from ..sqlite_queue import SqliteQueue
+from labsupport.queue_hub import QueueHub
+from labsupport.sqlite_queue import SqliteQueue
 
 
 class BatchedSqliteQueue(SqliteQueue):

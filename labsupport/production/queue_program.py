@@ -4,7 +4,7 @@ Not a lesson: notebook 05 builds and runs its own hub program in cells. Notebook
 runs this one (two hubs on one Redis), and so do ``tests/test_faults_at_scale.py`` and
 ``tests/test_queue_hub.py``::
 
-    QUEUE_DB=q.db python -m labsupport.run_server \
+    QUEUE_DB=q.db python -m labsupport.lab.run_server \
         labsupport.production.queue_program:from_environment
 
 - no variable: the queue is in memory, and dies with the process;
@@ -21,17 +21,19 @@ import time
 import socketio
 from aiohttp import web
 
-from ..ackqueue import MemoryQueue
-from ..queue_hub import QueueHub
-from ..sqlite_queue import SqliteQueue
-from .group_commit import BatchedSqliteQueue, GroupCommitHub
+from labsupport.ackqueue import MemoryQueue
+from labsupport.production.group_commit import BatchedSqliteQueue, GroupCommitHub
+from labsupport.queue_hub import QueueHub
+from labsupport.sqlite_queue import SqliteQueue
 
 
 def hub_from_environment(environ=os.environ):
     """The ``QueueHub`` the variables ask for."""
     path, redis_url = environ.get("QUEUE_DB"), environ.get("QUEUE_REDIS")
     if redis_url:
-        from ..streams_queue import StreamsQueue  # only hubs on Redis need the redis package
+        from labsupport.streams_queue import (
+            StreamsQueue,  # only hubs on Redis need the redis package
+        )
 
         manager = socketio.AsyncRedisManager(redis_url)
         return QueueHub(StreamsQueue(redis_url), client_manager=manager)

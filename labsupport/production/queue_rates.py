@@ -9,10 +9,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import redis_server
-from ..ackqueue import MemoryQueue
-from ..sqlite_queue import SqliteQueue
-from ..streams_queue import StreamsQueue
+from labsupport.ackqueue import MemoryQueue
+from labsupport.lab import redis_server
+from labsupport.sqlite_queue import SqliteQueue
+from labsupport.streams_queue import StreamsQueue
 
 
 def queue_rates(count):

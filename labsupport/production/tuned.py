@@ -20,7 +20,7 @@ from aiohttp import web
 from engineio import packet as eio_packet
 from socketio import packet
 
-from . import guard
+from labsupport.lab import guard
 
 
 class OrjsonText:

@@ -5,7 +5,7 @@ Not a lesson: teacher tooling for ``./course grade`` (tools/grade.py), which sta
 (``isolation.py``) and reads the result file this writes after every cell.
 
 The verdicts are the lines the course's checkers print (``Exercise.check`` in
-labsupport/checks.py): ``Correct (TITLE). note``, ``Not attempted yet (TITLE). why``,
+labsupport/exercises/checks.py): ``Correct (TITLE). note``, ``Not attempted yet (TITLE). why``,
 ``Not quite (TITLE). why``. A line counts only in the output of a cell that calls that
 exercise's ``qN.check``; when a cell calls it twice, the last verdict wins.
 
@@ -27,7 +27,7 @@ from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from labsupport.checks import Exercise
+from labsupport.exercises.checks import Exercise
 
 from . import isolation
 from .submissions import CHECK_CALL

@@ -4,7 +4,7 @@ Notebook 01 decodes a captured TCP connection and a UDP datagram with ``struct``
 own cells, then meets this module as the same rules, hardened: every length is checked
 before it is trusted, and a short or inconsistent packet raises ``Malformed`` saying
 which header is wrong and why, instead of an ``IndexError`` or a wrong answer. Notebook
-02 finds a WebSocket frame inside a captured TCP segment. ``labsupport.capture`` makes
+02 finds a WebSocket frame inside a captured TCP segment. ``labsupport.lab.capture`` makes
 the files; Wireshark and ``tshark`` open them too.
 
 The wire formats, outermost first (all numbers big-endian, "network order"):

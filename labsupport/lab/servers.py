@@ -28,9 +28,8 @@ import asyncio
 
 from aiohttp import web
 
-from . import registry
-from .background import BackgroundLoop
-from .production import guard
+from labsupport.lab import guard, registry
+from labsupport.lab.background import BackgroundLoop
 
 HOST = "127.0.0.1"
 SHUTDOWN_TIMEOUT = 0.5  # seconds open connections get to finish when a server stops

@@ -31,7 +31,7 @@ import secrets
 import socketio
 from aiohttp import web
 
-from .paths import NODE_MODULES
+from labsupport.lab.paths import NODE_MODULES
 
 UI = NODE_MODULES / "@socket.io" / "admin-ui" / "ui" / "dist"
 ICONS = NODE_MODULES / "@mdi" / "font"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .paths import BROWSER_CLIENT
+from labsupport.lab.paths import BROWSER_CLIENT
 
 SETUP = "run the set-up command from the README again"
 PACKAGES = ("python-socketio", "python-engineio", "aiohttp", "jupyterlab", "matplotlib",
@@ -78,7 +78,7 @@ def check_browser_client():
 
 def check_browser():
     """A headless Chromium that really runs (not Ubuntu's snap stub), for notebook 03."""
-    from . import browser
+    from labsupport.lab import browser
 
     found = browser.find_chromium()
     if found is None:

@@ -147,7 +147,7 @@ class Trace:
 
     def diagram(self, title=None):
         """Draw the records as a sequence diagram (see ``sequence.py``)."""
-        from .sequence import draw
+        from labsupport.lab.sequence import draw
 
         return draw(self.records(), title=title)
 

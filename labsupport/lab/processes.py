@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 
-from . import registry, scratch
+from labsupport.lab import registry, scratch
 
 READY = re.compile(r"listening on (\S+)")
 _PR_SET_PDEATHSIG = 1  # Linux prctl option: signal me when my parent dies
@@ -219,6 +219,6 @@ def start_process(name, argv, timeout=20, env=None, ready=READY, wait=True):
 
 
 def start_python_server(name, target, port=0, *args, timeout=20, env=None, wait=True):
-    """Run ``python -m labsupport.run_server TARGET --port PORT`` as a process."""
-    argv = [sys.executable, "-m", "labsupport.run_server", target, "--port", str(port), *args]
+    """Run ``python -m labsupport.lab.run_server TARGET --port PORT`` as a process."""
+    argv = [sys.executable, "-m", "labsupport.lab.run_server", target, "--port", str(port), *args]
     return start_process(name, argv, timeout, env, wait=wait)

@@ -16,8 +16,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-from .doctor import find_program
-from .paths import ROOT
+from labsupport.lab.doctor import find_program
+from labsupport.lab.paths import ROOT
 
 SCRIPTS = Path(__file__).parent / "js"
 OUTAGE_SCRIPT = SCRIPTS / "outage_client.mjs"

@@ -2,7 +2,7 @@
 // by jsclient.OutageClient (notebook 05, tests/test_recovery.py). It reads commands on stdin,
 // one per line, and prints one JSON line per observation:
 //
-//   node labsupport/js/outage_client.mjs URL
+//   node labsupport/lab/js/outage_client.mjs URL
 //   join ROOM   ask the server to put it in ROOM (prints {"joined": ROOM})
 //   cut         drop the transport, as a network outage does (not a goodbye)
 //   reconnect   connect again (prints {"connected": sid, "recovered": true|false})

@@ -15,7 +15,7 @@ you want on ``client.sio``.
 
 import socketio
 
-from . import registry
+from labsupport.lab import registry
 
 
 class TracedClient:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .paths import BROWSER_CLIENT
+from labsupport.lab.paths import BROWSER_CLIENT
 
 PAGE = Path(__file__).parent / "static" / "page.html"
 CLIENT_JS = BROWSER_CLIENT / "dist" / "socket.io.min.js"

@@ -1,10 +1,12 @@
 """The course's socket.io server, held to the Engine.IO v4 and Socket.IO v5 specifications.
 
-Not a lesson: notebook 03 shows why it exists (a burst of 40 events over polling, of
-which plain python-socketio keeps 1 and answers 200), notebook 08 shows the table of
+Not a lesson, but the bench every lesson's server stands on: notebook 03 shows why it
+exists (a burst of 40 events over polling, of which plain python-socketio keeps 1 and
+answers 200), notebook 08 shows the table of
 what it changes. Every server the course starts goes through it: ``servers.
 serve_socketio`` (the notebooks), ``run_server.as_app`` (the programs), ``tuned.py``
-(the benchmark) and the queue hubs. ``tests/test_spec_engineio.py`` and
+(the benchmark) and the queue hubs, which call ``close_half_open``.
+``tests/test_spec_engineio.py`` and
 ``tests/test_spec_socketio.py`` check each rule, against Node's server too.
 
 =============================================  ====================================
@@ -53,6 +55,10 @@ and ``close`` (every way a session ends calls it);
 with ``request.content.read``; the route handler being the Engine.IO server's bound
 ``handle_request``; python-engineio's POST answer ``OK``; python-socketio's refusal of
 an unknown namespace, the bare string ``Unable to connect``.
+
+One module of about 500 lines, for a reason: every rule in the table patches the same
+few objects of one session (its ``receive``, ``poll`` and ``close``), and a reader
+checks the table against the code in one file, top to bottom.
 """
 
 import asyncio
@@ -493,3 +499,12 @@ def attach(sio, app=None, **timeouts):
     guard(sio, **timeouts)
     sio.attach(app)
     return guard_app(app)
+
+
+def close_half_open(sio, timeout=CONNECT_TIMEOUT):
+    """Guard ``sio``: a session with no namespace connected after ``timeout`` s is closed.
+
+    The queue hubs of notebooks 05-07 call it: a half-open session would hold a queue's
+    place for a client that never says who it is."""
+    guard(sio, connect_timeout=timeout)
+    return sio

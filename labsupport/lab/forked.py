@@ -26,9 +26,9 @@ import threading
 import types
 from multiprocessing import forkserver, resource_tracker
 
-from . import processes, registry
+from labsupport.lab import processes, registry
 
-PRELOAD = ["labsupport.crash_hub"]  # imports socketio, aiohttp and sqlite3 once
+PRELOAD = ["socketio", "aiohttp", "sqlite3"]  # the heavy imports, once for every child
 # One start or exit at a time: starting a process reads the exit status of every finished
 # child, and two threads reading the same status at once get 255 instead of -9.
 _lock = threading.Lock()

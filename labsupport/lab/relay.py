@@ -20,7 +20,7 @@ pinger's losses.
 import asyncio
 import random
 
-from .servers import serve_datagrams
+from labsupport.lab.servers import serve_datagrams
 
 HOLD_SECONDS = 0.05  # how long a held-back datagram waits for one to overtake it
 

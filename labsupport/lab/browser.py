@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .processes import start_process
+from labsupport.lab.processes import start_process
 
 FLAGS = [
     "--headless",

@@ -1,4 +1,4 @@
-"""Run a course server as a program of its own: ``python -m labsupport.run_server MODULE:FACTORY``.
+"""A course server as a program of its own: ``python -m labsupport.lab.run_server MOD:FACTORY``.
 
 Notebook 00 (section 6) starts its first one; notebooks 05 to 08 kill and restart theirs.
 
@@ -12,7 +12,7 @@ in it guarded like those of the notebooks (``guard.py``; ``--connect-timeout`` a
 once it accepts connections: ``processes.start_process`` waits for that line. It exits
 cleanly on SIGTERM or Ctrl-C. Try it in a terminal::
 
-    python -m labsupport.run_server labsupport.examples:echo_server --port 8000
+    python -m labsupport.lab.run_server labsupport.lab.examples:echo_server --port 8000
 """
 
 import argparse
@@ -23,8 +23,8 @@ import signal
 import socketio
 from aiohttp import web
 
-from .production import guard
-from .servers import HOST
+from labsupport.lab import guard
+from labsupport.lab.servers import HOST
 
 # Seconds open connections get to finish when the program is stopped. Less than a
 # server in the kernel gets (servers.SHUTDOWN_TIMEOUT): a stopped program is going away,
@@ -42,7 +42,7 @@ def load(target):
 
 
 def as_app(server, **timeouts):
-    """Wrap a socket.io server in an aiohttp app, guarded (``production/guard.py``).
+    """Wrap a socket.io server in an aiohttp app, guarded (``lab/guard.py``).
 
     An aiohttp app passes through, with every socket.io server attached to it guarded.
     """

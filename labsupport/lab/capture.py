@@ -9,14 +9,14 @@ This program runs inside one:
 1. it brings the namespace's ``lo`` up (it starts down);
 2. it starts capturing every frame on ``lo``;
 3. it plays a scenario (``tcp``, ``udp``, ``websocket`` or ``socketio``) on 127.0.0.1;
-4. it writes the frames as a pcap file (``labsupport.pcap``; Wireshark opens it too),
+4. it writes the frames as a pcap file (``labsupport.lab.pcap``; Wireshark opens it too),
    and beside it a JSON file of what the programs themselves saw.
 
-``python -m labsupport.capture SCENARIO FILE.pcap`` runs one scenario in this process
+``python -m labsupport.lab.capture SCENARIO FILE.pcap`` runs one scenario in this process
 (inside a namespace); ``capture(scenario, folder)`` starts that in a new namespace and
 returns the file. Where namespaces are refused (macOS, most containers, Ubuntu 24.04's
 default rules) and the kernel is not root, ``capture_or_shipped`` falls back to the
-capture that ships with the course (``labsupport/captures/``, made by this program) and
+capture that ships with the course (``labsupport/lab/captures/``, made by this program) and
 says so.
 """
 
@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import pcap
+from labsupport.lab import pcap
 
 SHIPPED = Path(__file__).parent / "captures"
 SCENARIOS = ("tcp", "udp", "websocket", "socketio")
@@ -131,7 +131,7 @@ def websocket_scenario():
     import websocket  # websocket-client, a plain blocking client
     from aiohttp import web
 
-    from .background import BackgroundLoop
+    from labsupport.lab.background import BackgroundLoop
 
     async def echo(request):
         ws = web.WebSocketResponse()
@@ -165,7 +165,7 @@ def socketio_scenario():
     """A socket.io client calls one event over a WebSocket and gets its acknowledgement."""
     import socketio
 
-    from . import servers
+    from labsupport.lab import servers
 
     sio = socketio.AsyncServer(async_mode="aiohttp")
     sio.on("hello", lambda sid, name: f"hello, {name}!")
@@ -201,7 +201,7 @@ def capture(scenario, folder=None):
     folder = Path(folder or tempfile.mkdtemp(prefix="capture-"))
     path = folder / f"{scenario}.pcap"
     unshare = ["unshare", "--net"] + ([] if os.geteuid() == 0 else ["--map-root-user"])
-    argv = [*unshare, sys.executable, "-m", "labsupport.capture", scenario, str(path)]
+    argv = [*unshare, sys.executable, "-m", "labsupport.lab.capture", scenario, str(path)]
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     except FileNotFoundError as missing:

@@ -7,8 +7,11 @@ in its metadata, under ``"starter"``. The learner's copy is the same notebook wi
 each such cell's source replaced by its starter. Run it, then execute the copy::
 
     cd notebooks
-    python -m labsupport.starter 07_capstone_caps.ipynb 07_capstone_caps_starter.ipynb
+    python -m tools.starter 07_capstone_caps.ipynb 07_capstone_caps_starter.ipynb
     jupyter nbconvert --to notebook --execute --inplace 07_capstone_caps_starter.ipynb
+
+(with the course's ``.venv`` active: its editable install puts the course folder,
+and so ``tools``, on the path).
 
 A test checks that the committed copy matches its solved notebook, so they never drift.
 """

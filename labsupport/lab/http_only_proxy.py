@@ -19,7 +19,7 @@ small, not general.
 
 import asyncio
 
-from . import servers
+from labsupport.lab import servers
 
 
 def _response(status, text):

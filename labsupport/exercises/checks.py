@@ -196,7 +196,7 @@ def call_handler(handler, *args):
     untouched ``return ____`` is reported as not attempted, and an error in the
     handler shows up with its message instead of as a silent missing reply.
     """
-    from .background import BackgroundLoop
+    from labsupport.lab.background import BackgroundLoop
 
     async def call():
         result = handler(*args)
@@ -235,7 +235,7 @@ class _TimeLimit(BaseException):
     """Raised inside code still running at the time limit, so that it stops."""
 
 
-_HERE = str(Path(__file__).resolve().parent)
+_HERE = str(Path(__file__).resolve().parents[1])  # all of labsupport: the course's code
 _LIBRARIES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
 
 

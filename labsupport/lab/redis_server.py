@@ -21,8 +21,8 @@ from pathlib import Path
 
 import redis
 
-from . import processes
-from .servers import HOST
+from labsupport.lab import processes
+from labsupport.lab.servers import HOST
 
 READY = re.compile(r"Ready to accept connections")
 _data = None  # the TemporaryDirectory every Redis of this kernel keeps its files in

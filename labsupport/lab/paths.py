@@ -10,7 +10,7 @@ official JavaScript packages from the same folder.
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent  # the course folder: README.md is here
+ROOT = Path(__file__).resolve().parents[2]  # the course folder: README.md is here
 NODE_MODULES = ROOT / "node_modules"  # socket.io-client, ws, the Admin UI (npm ci)
 BROWSER_CLIENT = NODE_MODULES / "socket.io-client"
 BENCH = ROOT / "bench"  # the benchmark's load client and servers (notebook 08)
