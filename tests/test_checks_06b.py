@@ -9,8 +9,8 @@ A right answer is also checked against a real client frozen with SIGSTOP.
 import pytest
 from solutions import solution_answer
 
-from labsupport.checks import ____, verdict
 from labsupport.exercises import ex06b
+from labsupport.exercises.checks import ____, verdict
 
 right = solution_answer(ex06b.q1.problem)
 

@@ -10,9 +10,16 @@ import time
 
 import socketio
 
-from .. import servers
-from ..checks import UNTOUCHED, Exercise, Incorrect, NotAttempted, Problem, ____, expect_value
-from ..lab import dead_peers
+from labsupport.exercises.checks import (
+    UNTOUCHED,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    Problem,
+    ____,
+    expect_value,
+)
+from labsupport.lab import dead_peers, servers
 
 SETTINGS = ((2, 1), (5, 3))  # two different inputs: a fixed answer cannot pass both
 MEASURED = (1, 0.5)  # the setting of the real run

@@ -31,8 +31,8 @@ import time
 
 import socketio
 
-from .. import processes, registry
-from ..background import BackgroundLoop
+from labsupport.lab import processes, registry
+from labsupport.lab.background import BackgroundLoop
 
 CONNECTED = re.compile(r"^connected \d+$")
 

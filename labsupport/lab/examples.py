@@ -26,7 +26,14 @@ def rooms_server():
     """
     url = os.environ.get("REDIS_URL")
     manager = socketio.AsyncRedisManager(url) if url else None  # None: in memory
-    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+    # PING_INTERVAL (seconds): notebook 06b's backends ping often, so that a long-poll
+    # left on a backend by a broken session ends soon
+    pings = (
+        {"ping_interval": float(os.environ["PING_INTERVAL"])}
+        if "PING_INTERVAL" in os.environ
+        else {}
+    )
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, **pings)
 
     @sio.event
     async def join(sid, room):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import trustme
 
-from .. import scratch, servers
+from labsupport.lab import scratch, servers
 
 NAMES = ("localhost", "127.0.0.1")  # what the server's certificate is valid for
 
@@ -72,10 +72,12 @@ class ByteTap:
     def __init__(self, upstream_port, name="byte-tap"):
         self.upstream_port = upstream_port
         self.chunks = []
+        self.relays = set()  # the tasks relaying a connection, until both sides hung up
         self.server = servers.serve_tcp(self._relay, name=name)
         self.name, self.port = name, self.server.port
 
     async def _relay(self, reader, writer):
+        self.relays.add(asyncio.current_task())
         up_reader, up_writer = await asyncio.open_connection(servers.HOST, self.upstream_port)
 
         async def pump(source, sink, direction):
@@ -90,10 +92,19 @@ class ByteTap:
                 sink.close()
 
         await asyncio.gather(pump(reader, up_writer, "client"), pump(up_reader, writer, "server"))
+        self.relays.discard(asyncio.current_task())
 
     def received(self, direction):
         """Every byte that went one way, joined."""
         return b"".join(data for side, data in self.chunks if side == direction)
 
-    def stop(self):
+    def stop(self, patience=5):
+        """Let the relays finish what the client's goodbye started, then stop the server."""
+
+        async def relayed():
+            if self.relays:
+                await asyncio.wait(list(self.relays), timeout=patience)
+
+        if self.server.background.thread.is_alive():
+            self.server.run(relayed(), timeout=patience + 1)
         self.server.stop()
