@@ -17,6 +17,7 @@ should refuse any server whose certificate no authority it trusts has signed.
 
 import asyncio
 import ssl
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -53,11 +54,15 @@ def client_context():
     return context
 
 
+@cache
 def ca_file():
-    """The CA's certificate, as a PEM file (written once per kernel)."""
-    path = Path(scratch.FOLDER) / "course-ca.pem"
-    if not path.exists():
-        authority().cert_pem.write_to_path(str(path))
+    """The CA's certificate, as a PEM file of this kernel's own (written once).
+
+    In a folder of its own: processes that share the kernel's temporary folder (a test
+    run's workers) each have their own CA, so one file name for all would mix them up.
+    """
+    path = Path(tempfile.mkdtemp(prefix="course-ca-", dir=scratch.FOLDER)) / "ca.pem"
+    authority().cert_pem.write_to_path(str(path))
     return path
 
 
