@@ -16,7 +16,7 @@ it: the contract is in ``pyproject.toml``, under ``[tool.importlinter]``):
     ``wirelog``, ``wiretap`` (instruments that read the wire with 02's own decoders);
   - notebook 04, rooms: ``room_events``;
   - notebook 05, the message queue: ``ackqueue``, ``sqlite_queue``, ``queue_hub``,
-    ``queue_client``, ``recovery``;
+    ``queue_client`` (on ``base_queue_client``, shared with 07's ``CapsClient``), ``recovery``;
   - notebook 05b, delivery guarantees: ``delivery``, ``crash_points``, ``crash_hub``,
     ``crash_programs``, ``outbox``, ``credit``, ``partitions``;
   - notebook 06, scaling with Redis: ``streams_queue``;

@@ -26,29 +26,30 @@ import socketio
 from aiohttp import web
 
 from labsupport import caps, caps_stages, caps_storage
+from labsupport.base_queue_client import BaseQueueClient
 from labsupport.lab import run_server
 
 CUSTOMERS = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Radia Perlman", "Vint Cerf")
 
 
-class CapsClient:
-    """A vendor or a driver, as the contract asks (see ``caps.py``).
+class CapsClient(BaseQueueClient):
+    """A vendor or a driver, as the contract asks (see ``caps.py``): an asyncio program.
 
-    On every (re)connect it sends ``getAll`` for each of its events. It hands each
-    message to ``handle(client, event, order)`` once per (event, store, orderId), one
-    at a time in arrival order, and acknowledges it only once handled: if it crashes
-    halfway, the hub sends the message again.
+    Its base (``base_queue_client``, shared with notebook 05's ``QueueClient``) catches
+    up with ``getAll`` on every (re)connect and acknowledges each message once handled:
+    if it crashes halfway, the hub sends the message again. This twin hands each message
+    to ``handle(client, event, order)`` once per (event, store, orderId), one at a time
+    in arrival order (a worker takes them from ``inbox``, so a handler may itself wait
+    for the hub's answers), and retries every call until the hub answers (``send``).
     """
 
+    namespace = caps.NAMESPACE
+    reconnection_delay_max = 1
+
     def __init__(self, url, client_id, role, events, handle):
-        self.url, self.client_id, self.role = url, client_id, role
-        self.events, self.handle = events, handle
-        self.done = set()  # (event, order key) already handled
+        self.url, self.role, self.handle = url, role, handle
         self.inbox = asyncio.Queue()  # arrivals wait here for the one worker
-        self.sio = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=1)
-        self.sio.on("connect", self._catch_up, namespace=caps.NAMESPACE)
-        for event in events:
-            self.sio.on(event, self._arrival(event), namespace=caps.NAMESPACE)
+        super().__init__(client_id, events)
 
     def _arrival(self, event):
         async def arrived(message):
@@ -56,12 +57,14 @@ class CapsClient:
 
         return arrived
 
-    async def _catch_up(self):
-        self.sio.start_background_task(self._get_all)  # not in the handler: it must return
+    def _key(self, event, message):
+        return (event, caps.order_key(message["payload"]))
 
-    async def _get_all(self):
-        for event in self.events:
-            await self.send("getAll", {"clientId": self.client_id, "event": event})
+    async def _ask(self, event, data):
+        return await self.send(event, data)
+
+    async def _handle(self, event, message):
+        await self.handle(self, event, message["payload"])
 
     async def send(self, event, data):
         """Emit with an acknowledgement, trying again until the hub answers.
@@ -77,16 +80,7 @@ class CapsClient:
 
     async def _work(self):
         while True:
-            event, message = await self.inbox.get()
-            key = (event, caps.order_key(message["payload"]))
-            if key not in self.done:
-                await self.handle(self, event, message["payload"])
-                self.done.add(key)
-            ack = {field: message[field] for field in ("clientId", "event", "messageId")}
-            try:
-                await self.sio.emit("received", ack, namespace=caps.NAMESPACE)
-            except socketio.exceptions.SocketIOError:
-                pass  # disconnected: the hub still holds it and will send it again
+            await self._take(*await self.inbox.get())
 
     async def run(self, then=None):
         """Connect, run ``then(client)`` (a vendor's orders), and serve until SIGTERM."""

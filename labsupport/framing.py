@@ -28,7 +28,9 @@ MAX_FRAME = 16 * 1024 * 1024  # 16 MiB: larger claims are treated as corrupt
 
 
 class FrameError(ValueError):
-    """The byte stream does not hold valid frames."""
+    """The bytes do not hold valid frames: a length prefix over ``MAX_FRAME`` here, or a
+    WebSocket frame cut short or malformed (``websocket_frames``, notebook 02, raises this
+    same class: one framing idea, one error to catch)."""
 
 
 def frame(payload: bytes) -> bytes:

@@ -39,7 +39,9 @@ PROTOCOL_UDP = 17
 
 
 class PacketError(ValueError):
-    """The bytes are not a well-formed IPv4 + UDP packet."""
+    """The bytes or text are not a well-formed packet: IPv4 + UDP here, or Engine.IO and
+    socket.io (``socketio_packets``, notebook 02, raises this same class: one error for
+    every packet the course parses by hand)."""
 
 
 def checksum16(data: bytes) -> int:

@@ -1,21 +1,17 @@
-"""The client side of the queue hub: acknowledge every message, catch up, drop duplicates.
+"""The client side of the queue hub, driven from a notebook: catch up, keep once, acknowledge.
 
 Notebook 05 §2 builds this client by hand (``HandClient``, in cells) and §5 swaps in
 this one, the same rules hardened; notebook 05 §1 uses it as a plain reader, and
 notebook 06 moves it between hubs (``move_to``).
 
-It does three things the hub's contract asks of a client (``queue_hub.py``):
-
-1. connect with a stable ``clientId`` and, on every (re)connect, send ``getAll`` for
-   each event it listens to, to catch up on what it missed;
-2. ``received`` for every message, so the hub can delete it;
-3. keep each message once: delivery is *at least once*, so the same message id can
-   arrive twice (when an ack was lost, or a catch-up overlaps a live send); the
-   client keeps the first and counts the rest as duplicates.
-
-It runs python-socketio's ``AsyncClient`` on an event loop of its own
-(``background.py``), which calls the handlers one at a time in the order the
-messages arrived, so the log's order is the order on the wire.
+The rules the hub's contract asks of a client (``queue_hub.py``) are in its base,
+``base_queue_client.BaseQueueClient``, shared with notebook 07's ``CapsClient``: catch
+up with ``getAll`` on every (re)connect, keep each message id once (delivery is *at
+least once*), and acknowledge every message with ``received``. What this twin adds is
+being driven from plain, synchronous notebook code: it runs python-socketio's
+``AsyncClient`` on an event loop of its own (``background.py``), which calls the
+handlers one at a time in the order the messages arrived, so the log's order is the
+order on the wire; and it waits (``caught_up``, ``sync``) until it is current.
 """
 
 import asyncio
@@ -23,54 +19,44 @@ import threading
 
 import socketio
 
+from labsupport.base_queue_client import BaseQueueClient
 from labsupport.lab import registry
 from labsupport.lab.background import BackgroundLoop
 
 
-class QueueClient:
+class QueueClient(BaseQueueClient):
     """A named client of a queue hub; ``log`` is what it got, once each, in order."""
 
     def __init__(self, name, events, acknowledge=True):
-        self.name = name
-        self.events = list(events)
         self.acknowledge = acknowledge  # False plays a client that "forgets" to ack
         self.log = []  # (event, payload) once per message id, in arrival order
-        self.seen = set()
-        self.duplicates = 0
         self.caught_up = threading.Event()  # set once the catch-up after a connect is done
         self.acks_in_flight = 0  # handlers that have not yet sent their "received"
         self.background = BackgroundLoop(f"client:{name}")
-        self.sio = socketio.AsyncClient(reconnection_delay=0.2, reconnection_delay_max=0.5)
-        self.sio.on("connect", self._catch_up)
+        super().__init__(name, events)
         self.sio.on("disconnect", lambda *reason: self.caught_up.clear())
-        for event in self.events:
-            self.sio.on(event, self._handler(event))
 
-    def _handler(self, event):
+    @property
+    def name(self):
+        return self.client_id
+
+    def _arrival(self, event):
         async def on_message(message):
             self.acks_in_flight += 1
             try:
-                if message["messageId"] in self.seen:
-                    self.duplicates += 1
-                else:
-                    self.seen.add(message["messageId"])
-                    self.log.append((event, message["payload"]))
-                if self.acknowledge:
-                    ack = {k: message[k] for k in ("clientId", "event", "messageId")}
-                    await self.sio.emit("received", ack)
-            except socketio.exceptions.BadNamespaceError:
-                pass  # disconnected before the ack went out: the hub keeps it, sends it again
+                await self._take(event, message)
             finally:
                 self.acks_in_flight -= 1
 
         return on_message
 
-    async def _catch_up(self):
-        self.sio.start_background_task(self._get_all)  # not in the handler: it must return
+    async def _ask(self, event, data):
+        return await self.sio.call(event, data, timeout=60)
 
-    async def _get_all(self):
-        for event in self.events:
-            await self.sio.call("getAll", {"clientId": self.name, "event": event}, timeout=60)
+    async def _handle(self, event, message):
+        self.log.append((event, message["payload"]))
+
+    def _caught_up(self):
         self.caught_up.set()
 
     def connect(self, url):

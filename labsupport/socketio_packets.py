@@ -25,6 +25,10 @@ import json
 import re
 from dataclasses import dataclass
 
+from labsupport.ip_packets import (
+    PacketError,  # one class for every packet parsed by hand (notebook 01)
+)
+
 ENGINEIO_TYPES = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message",
                   "5": "upgrade", "6": "noop"}  # fmt: skip
 SOCKETIO_TYPES = {"0": "CONNECT", "1": "DISCONNECT", "2": "EVENT", "3": "ACK",
@@ -33,10 +37,6 @@ RECORD_SEPARATOR = "\x1e"  # between packets in one HTTP polling body
 
 _SOCKETIO = re.compile(r"(?P<type>\d)(?:(?P<attachments>\d+)-)?(?:(?P<namespace>/[^,]*),)?"
                        r"(?P<ack>\d+)?(?P<data>.*)", re.DOTALL)  # fmt: skip
-
-
-class PacketError(ValueError):
-    """The text is not a valid Engine.IO or socket.io packet."""
 
 
 @dataclass

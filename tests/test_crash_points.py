@@ -41,9 +41,10 @@ def test_each_point_has_its_outcome(runs, point, variant):
 
 
 def notebook_apply_once():
-    """The notebook's hand-built ``apply_once``, from its cell."""
+    """The notebook's hand-built ``apply_once``, from its cell (tagged ``built-by-hand``)."""
     for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.cell_type == "code" and cell.source.startswith("def apply_once("):
+        built = "built-by-hand" in cell.metadata.get("tags", [])
+        if built and cell.source.startswith("def apply_once("):
             namespace = {}
             exec(cell.source, namespace)
             return namespace["apply_once"]

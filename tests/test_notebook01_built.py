@@ -1,7 +1,8 @@
 """What notebook 01's learner builds in cells, side by side with the labsupport modules.
 
-The cells tagged ``built:framing``, ``built:pinger``, ``built:reliable`` and
-``built:packet`` are taken from the notebook itself (so the two cannot drift apart),
+The cells tagged ``built-by-hand`` are taken from the notebook itself (so the two cannot
+drift apart), one part at a time (a second tag: ``part:framing``, ``part:pinger``,
+``part:reliable``, ``part:packet``, since each part runs in a namespace of its own),
 run here, and given the same inputs as ``framing``, ``pinger`` and ``ip_packets``, against
 the same real servers on 127.0.0.1.
 """
@@ -20,19 +21,21 @@ from labsupport import framing, ip_packets, pinger
 from labsupport.lab import relay, servers
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "01_sockets_tcp_udp.ipynb"
+TAG = "built-by-hand"  # the course's one tag for a cell the learner builds (01, 05, 05b)
 
 
 def built(tag):
-    """A namespace holding the notebook's cells tagged ``built:<tag>``, run in order."""
+    """A namespace holding the notebook's cells tagged ``built-by-hand`` and ``part:<tag>``,
+    run in order."""
     cells = [
         cell.source
         for cell in nbformat.read(NOTEBOOK, as_version=4).cells
-        if cell.cell_type == "code" and f"built:{tag}" in cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and {TAG, f"part:{tag}"} <= set(cell.metadata.get("tags", []))
     ]
-    assert cells, f"no cell of the notebook is tagged built:{tag}"
+    assert cells, f"no cell of the notebook is tagged {TAG} and part:{tag}"
     names = {"socket": socket, "struct": struct, "time": time, "delivered": []}
     for source in cells:
-        exec(compile(source, f"{NOTEBOOK.name} [built:{tag}]", "exec"), names)
+        exec(compile(source, f"{NOTEBOOK.name} [part:{tag}]", "exec"), names)
     return names
 
 
@@ -42,10 +45,17 @@ def stop_servers():
     servers.stop_all()
 
 
-def test_every_built_cell_is_at_most_ten_lines():
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if any(tag.startswith("built:") for tag in cell.metadata.get("tags", [])):
-            assert len(cell.source.splitlines()) <= 10, cell.source
+def test_every_built_cell_is_at_most_ten_lines_and_names_its_part():
+    built_cells = [
+        cell
+        for cell in nbformat.read(NOTEBOOK, as_version=4).cells
+        if TAG in cell.metadata.get("tags", [])
+    ]
+    assert len(built_cells) >= 12
+    for cell in built_cells:
+        assert len(cell.source.splitlines()) <= 10, cell.source
+        parts = [t for t in cell.metadata["tags"] if t.startswith("part:")]
+        assert len(parts) == 1, cell.source
 
 
 # --- framing --------------------------------------------------------------------------

@@ -92,8 +92,8 @@ def test_the_wheel_carries_every_module_and_data_file(installed):
     page, scripts, captures = map(Path, found["used"])
     assert page.is_file() and page.is_relative_to(root)
     assert sorted(p.name for p in scripts.glob("*.mjs")) == sorted(
-        p.name for p in (PACKAGE / "js").glob("*.mjs")
+        p.name for p in (PACKAGE / "lab" / "js").glob("*.mjs")
     )
     assert sorted(p.name for p in captures.iterdir()) == sorted(
-        p.name for p in (PACKAGE / "captures").iterdir()
+        p.name for p in (PACKAGE / "lab" / "captures").iterdir()
     )

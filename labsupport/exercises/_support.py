@@ -1,10 +1,12 @@
-"""What several checkers share: a throw-away server, reading what a client got, spotting ____."""
+"""What several checkers share: a throw-away server, and reading what a client got.
+
+Spotting ``____`` is ``checks.untouched``, the one "not attempted" rule."""
 
 import inspect
 
 import socketio
 
-from labsupport.exercises.checks import UNTOUCHED, Incorrect, NotAttempted, describe
+from labsupport.exercises.checks import Incorrect, describe
 from labsupport.lab.servers import serve_socketio
 
 
@@ -43,22 +45,3 @@ def in_sent_order(events, sent):
     may reach a room in either order: a checker judges what arrived, not when."""
     rank = {repr(event): place for place, event in enumerate(sent)}
     return sorted(events, key=lambda event: rank.get(repr(event), len(rank)))
-
-
-def untouched(function):
-    """True if the source of ``function`` still contains the ``____`` placeholder."""
-    try:
-        return "____" in inspect.getsource(function)
-    except (OSError, TypeError):  # source not available: judge by behaviour alone
-        return False
-
-
-def expect_written(problem, function):
-    """Raise ``NotAttempted`` if ``function`` is ``____`` or still has a ``____`` inside.
-
-    For answers whose blanks are arguments or statements (``client_manager=____``):
-    calling them would fail with a confusing error instead of "not attempted".
-    """
-    problem.expect_attempted(function)
-    if untouched(function):
-        raise NotAttempted(UNTOUCHED)

@@ -72,10 +72,29 @@ class Problem:
         """Return a note on a right answer; raise ``Incorrect``/``NotAttempted`` otherwise."""
         raise NotImplementedError
 
-    def expect_attempted(self, *values):
-        """Raise ``NotAttempted`` if any value is still the ``____`` placeholder."""
-        if any(value is ____ for value in values):
+    def expect_attempted(self, *values, in_source=False):
+        """Raise ``NotAttempted`` if any value is ``untouched`` (``in_source``: see there).
+
+        Checkers call it before judging, so a blank answer is told "not attempted yet"
+        instead of failing in a way that reads like a wrong answer."""
+        if any(untouched(value, in_source) for value in values):
             raise NotAttempted(UNTOUCHED)
+
+
+def untouched(value, in_source=False):
+    """True if ``value`` is still the ``____`` placeholder: the one "not attempted" rule.
+
+    With ``in_source``, a function whose source still holds a ``____`` is untouched too:
+    for answers whose blanks are arguments or statements (``client_manager=____``),
+    which would otherwise fail with a confusing error. A function whose source cannot be
+    read is judged by its behaviour alone.
+    """
+    if value is ____ or not in_source:
+        return value is ____
+    try:
+        return "____" in inspect.getsource(value)
+    except (OSError, TypeError):  # no source to read (built in the shell, say)
+        return False
 
 
 class Choice(Problem):

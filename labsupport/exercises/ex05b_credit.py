@@ -10,7 +10,6 @@ import requests
 import socketio
 
 from labsupport.credit import DiskWindowQueue
-from labsupport.exercises._support import expect_written
 from labsupport.exercises.checks import Exercise, Incorrect, NotAttempted, Problem, expect_value
 from labsupport.lab import processes
 
@@ -58,7 +57,7 @@ given away (section 4's plot: more in flight hides more of each round trip).
 """
 
     def verify(self, choose_credit):
-        expect_written(self, choose_credit)
+        self.expect_attempted(choose_credit, in_source=True)
         answers = [self._answer(choose_credit, *case) for case in self.cases]
         with tempfile.TemporaryDirectory(prefix="q3-") as folder:
             hub = self._start_hub(Path(folder) / "jobs.db")

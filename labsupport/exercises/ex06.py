@@ -10,7 +10,7 @@ import time
 import redis
 import socketio
 
-from labsupport.exercises._support import drain, expect_written, in_sent_order
+from labsupport.exercises._support import drain, in_sent_order
 from labsupport.exercises.checks import (
     Choice,
     Exercise,
@@ -72,7 +72,8 @@ Redis, and every server, B included, delivers it to its own members of that room
     orders = (ORDER, ACME)
 
     def verify(self, make_server):
-        expect_written(self, make_server)  # a ____ inside the function, not just its result
+        # in_source: a ____ inside the function, not just its result
+        self.expect_attempted(make_server, in_source=True)
         with _fresh_redis() as url:
             return self._check_servers(make_server, url)
 
@@ -191,7 +192,7 @@ until someone acknowledges it. XAUTOCLAIM hands those entries to a living consum
     names = (("jobs", "workers", "alive"), ("orders", "crew", "bo"))
 
     def verify(self, recover):
-        expect_written(self, recover)
+        self.expect_attempted(recover, in_source=True)
         with _fresh_redis() as url:
             db = redis.Redis.from_url(url, decode_responses=True)
             return [self._check_recover(recover, db, names) for names in self.names][0]
