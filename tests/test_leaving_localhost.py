@@ -8,6 +8,7 @@ plain TCP server's, which is given exactly the window the slowest heartbeat need
 """
 
 import os
+import signal
 import socket
 import ssl
 import threading
@@ -245,3 +246,24 @@ def test_websocket_needs_the_upgrade_headers_but_no_stickiness(two_backends):
         proxy.stop()
     assert not proxy.alive
     assert "t-proxy" not in registry.running()
+
+
+def test_a_client_gives_up_on_a_frozen_server_within_the_heartbeats_bounds():
+    interval, timeout = 2, 1
+    server = processes.start_python_server(
+        "t-frozen-server", "labsupport.lab.examples:rooms_server",
+        env={"PING_INTERVAL": str(interval), "PING_TIMEOUT": str(timeout)},
+    )  # fmt: skip
+    gone = threading.Event()
+    client = socketio.Client(reconnection=False)
+    client.on("disconnect", lambda *reason: gone.set())
+    try:
+        client.connect(server.url, transports=["websocket"])
+        os.kill(server.pid, signal.SIGSTOP)
+        frozen = time.monotonic()
+        assert gone.wait(interval + timeout + MARGIN + 5)
+        assert timeout <= time.monotonic() - frozen <= interval + timeout + MARGIN
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        server.kill()
+    assert not server.alive

@@ -26,13 +26,13 @@ def rooms_server():
     """
     url = os.environ.get("REDIS_URL")
     manager = socketio.AsyncRedisManager(url) if url else None  # None: in memory
-    # PING_INTERVAL (seconds): notebook 06b's backends ping often, so that a long-poll
-    # left on a backend by a broken session ends soon
-    pings = (
-        {"ping_interval": float(os.environ["PING_INTERVAL"])}
-        if "PING_INTERVAL" in os.environ
-        else {}
-    )
+    # PING_INTERVAL, PING_TIMEOUT (seconds): notebook 06b's servers ping often, so that a
+    # long-poll left on a backend by a broken session ends soon, and a frozen server is
+    # noticed soon by its client
+    names = {"ping_interval": "PING_INTERVAL", "ping_timeout": "PING_TIMEOUT"}
+    pings = {
+        option: float(os.environ[name]) for option, name in names.items() if name in os.environ
+    }
     sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, **pings)
 
     @sio.event
