@@ -23,18 +23,33 @@ python-engineio serves a WebSocket with two tasks per connection
 - everything else (pings, broadcasts from other tasks, CLOSE) goes through the queue
   as before, to a writer that waits on it with no timer. ``None`` still ends it.
 
+The next step, ``decided_once=True`` (``FastPathServer``): whether a handler is a
+coroutine function is decided once per handler (``is_coroutine``, cached), not with an
+``inspect.iscoroutinefunction`` per message in python-engineio's ``_trigger_event`` and
+another per event in python-socketio's; a MESSAGE goes straight to its handler when
+handlers run inline, and the receive log's arguments are built only when it logs.
+
 The protocol does not change: the same packets, in the same order, the same upgrade
 handshake, the same ping rules (the server's service task and the check on every send
 are untouched). ``tests/test_fast_socket.py`` and the spec probes check it.
 """
 
 import asyncio
+import functools
+import inspect
+import logging
 
 import engineio
 import socketio
 from aiohttp import WSMsgType
 from engineio import exceptions, packet
 from engineio.async_socket import AsyncSocket
+
+
+@functools.cache
+def is_coroutine(handler):
+    """``inspect.iscoroutinefunction``, decided once per handler (functions are hashable)."""
+    return inspect.iscoroutinefunction(handler)
 
 
 class Deadline:
@@ -79,6 +94,23 @@ class FastAsyncSocket(AsyncSocket):
             await self._write(self._ws, pkt)
             self.server.logger.info("%s: Sending packet %s (at once)", self.sid,
                                     packet.packet_names[pkt.packet_type])  # fmt: skip
+
+    async def receive(self, pkt):
+        """A MESSAGE goes straight to its handler when the server decides once and runs
+        handlers inline; anything else, as upstream (``AsyncSocket.receive``)."""
+        server = self.server
+        handler = server.handlers.get("message")
+        if (pkt.packet_type != packet.MESSAGE or not getattr(server, "decided_once", False)
+                or server.async_handlers or not is_coroutine(handler)):  # fmt: skip
+            return await super().receive(pkt)
+        if server.logger.isEnabledFor(logging.INFO):
+            server.logger.info("%s: Received packet MESSAGE data %s", self.sid, pkt.data)
+        try:
+            await handler(self.sid, pkt.data)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            server.logger.exception("message async handler error")
 
     @staticmethod
     async def _write(ws, pkt):
@@ -195,7 +227,26 @@ class FastPathEngineIO(engineio.AsyncServer):
 
 
 class FastPathServer(socketio.AsyncServer):
-    """python-socketio's ``AsyncServer`` on ``FastPathEngineIO``; every option as usual."""
+    """python-socketio's ``AsyncServer`` on ``FastPathEngineIO``; every option as usual.
+
+    ``decided_once=True`` takes the next step (the module's docstring): a coroutine
+    handler of an event is awaited here, decided once; any other (a plain function, a
+    namespace class, ``disconnect`` with its legacy arguments) goes to upstream's
+    ``_trigger_event``."""
+
+    def __init__(self, *args, decided_once=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decided_once = self.eio.decided_once = decided_once
 
     def _engineio_server_class(self):
         return FastPathEngineIO
+
+    async def _trigger_event(self, event, namespace, *args):
+        if self.decided_once and event != "disconnect":
+            handler, handler_args = self._get_event_handler(event, namespace, args)
+            if handler is not None and is_coroutine(handler):
+                try:
+                    return await handler(*handler_args)
+                except asyncio.CancelledError:
+                    return None
+        return await super()._trigger_event(event, namespace, *args)

@@ -28,6 +28,7 @@ from labsupport.production.benchmark import (
     BENCH,
     ROOT,
     SIZES,
+    STEPS,
     SYSTEMS,
     fan_out,
     load,
@@ -127,14 +128,37 @@ def report(figures, fans, rates, pumped, notebooks):
         print(f"  {'all':28} {sum(notebooks.values()):5.1f}")
 
 
+def step_report(size, count):
+    """Each proposed step of ``STEPS`` beside the fast path it changes and Node, same run:
+    CPU per message, per broadcast delivery and the median round trip, as ratios."""
+    base, node = "course + fast path", "Node socket.io"
+    figures = rounds([base, *STEPS, node], size, count)
+    keys = {"CPU per message": "cpu_per_message_us", "p50 round trip": "latency_us"}
+    keys |= {f"CPU per delivery, {n} clients": f"fanout_{n}_us" for n in size["fanout"]}
+    for name in [base, *STEPS, node]:
+        print(f"\n{name}:")
+        for label, key in keys.items():
+            value = figures[name][key]
+            print(f"  {label:32} {value:8.1f} µs  {value / figures[base][key]:5.2f}× the fast "
+                  f"path  {value / figures[node][key]:5.2f}× Node")  # fmt: skip
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the short version (notebook 08)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-notebooks", action="store_true")
+    parser.add_argument("--step", action="store_true", help="only the proposed steps (STEPS)")
     args = parser.parse_args(argv)
     size = SIZES["quick" if args.quick else "full"]
     started = time.perf_counter()
+    if args.step:
+        try:
+            step_report(size, args.rounds)
+        finally:
+            registry.stop_all()
+        print(f"\nmedians of {args.rounds} rounds; took {time.perf_counter() - started:.0f} s")
+        return
     try:
         figures = rounds(list(SYSTEMS), size, args.rounds)
         fans = fan_out(figures, size)

@@ -10,7 +10,8 @@ Each socket.io server answers the same three events as ``node_server.mjs``:
   session objects are still in memory and how many blocks Python has allocated: the
   memory test's evidence.
 
-``fast_path`` is ``tuned`` on the prototype of ``fast_socket.py``; ``raw_ws`` is a bare
+``fast_path`` is ``tuned`` on the prototype of ``fast_socket.py`` (``fast_path_once``:
+with its next step); ``raw_ws`` is a bare
 aiohttp WebSocket echo: the ceiling with no socket.io at all.
 """
 
@@ -81,6 +82,14 @@ def fast_path():
     from fast_socket import FastPathServer
 
     return tuned_app(add_handlers(tuned_server(FastPathServer)))
+
+
+def fast_path_once():
+    """``fast_path`` with its next step: each handler decided once to be a coroutine
+    function or not, not on every event (``fast_socket.py``, ``decided_once``)."""
+    from fast_socket import FastPathServer
+
+    return tuned_app(add_handlers(tuned_server(FastPathServer, decided_once=True)))
 
 
 def raw_ws():

@@ -31,7 +31,7 @@ def redis_url(redis_session):
 @pytest.fixture(scope="module")
 def spec_servers():
     """The servers the specification probes compare: plain, course, fast path, Node."""
-    import spec_probes
+    from labsupport.production import spec_probes
 
     started = {system: spec_probes.start(system) for system in spec_probes.SYSTEMS}
     yield started

@@ -15,10 +15,10 @@ import time
 
 import engineio.async_server
 import pytest
-import spec_probes
 
 from labsupport.lab import servers
 from labsupport.lab.paths import BENCH
+from labsupport.production import spec_probes
 from labsupport.production.tuned import tuned_server
 
 fast = spec_probes.fast_socket()
@@ -202,3 +202,30 @@ def test_reach_a_new_session_is_in_sockets_before_upgrades_is_asked():
     source = inspect.getsource(engineio.async_server.AsyncServer._handle_connect)
     stored, asked = source.index("self.sockets[sid] = s"), source.index("self._upgrades(sid, ")
     assert stored < asked < source.index("s.handle_get_request(environ)")
+
+
+# The next step (``decided_once=True``): each handler decided once to be a coroutine
+# function or not, and a MESSAGE handed straight to its handler.
+
+
+def test_the_next_step_gives_nodes_outcome_on_every_row(stop_servers):
+    sio, server = serve("fastpath", decided_once=True, ping_interval=5, ping_timeout=5)
+    spec_probes.guard.guard(sio, connect_timeout=spec_probes.TIMEOUT,
+                            upgrade_timeout=spec_probes.TIMEOUT)  # fmt: skip
+    for requirement, (probe, *expected) in spec_probes.EXPECTED.items():
+        assert probe(server.url) == expected[-1], requirement
+
+
+@pytest.mark.parametrize("decided_once", [False, True])
+def test_the_next_step_asks_inspect_once_per_handler_not_per_event(stop_servers, monkeypatch,
+                                                                   decided_once):  # fmt: skip
+    fast.is_coroutine.cache_clear()
+    sio, server = serve("fastpath", decided_once=decided_once)
+    ws = connected_websocket(server.url)
+    asked, ask = [], inspect.iscoroutinefunction
+    monkeypatch.setattr(inspect, "iscoroutinefunction", lambda f: asked.append(f) or ask(f))
+    for _ in range(100):
+        ws.send('42["count"]')
+    ws.send('421["tally"]')
+    assert ws.recv() == "431[100]"  # every event was handled, the acknowledgement last
+    assert len(asked) <= 4 if decided_once else len(asked) >= 200, len(asked)

@@ -121,7 +121,7 @@ def page(lab, refused):
 def run_all(page, url, name):
     page.goto(f"{url}/lab/tree/notebooks/{name}.ipynb?reset")  # reset: no other tabs
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-    wait_for_kernel(url)
+    wait_for_kernel(url, name)
     idle = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
     idle.first.wait_for(timeout=60_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -138,14 +138,17 @@ def run_all(page, url, name):
     return prompts.count()
 
 
-def wait_for_kernel(url, timeout=60):
-    """Until the notebook's kernel has started, is idle, and the page is connected to it.
+def wait_for_kernel(url, name, timeout=60):
+    """Until notebook ``name``'s kernel has started, is idle, and the page is connected to it.
 
-    Clicking Run All any earlier can lose the first cells' requests.
+    Clicking Run All any earlier can lose the first cells' requests. Only this notebook's
+    session counts: on a busy machine the tab of the notebook before may open a session
+    again after its kernel was shut down, and that one is not the page's.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        kernels = [session["kernel"] for session in requests.get(f"{url}/api/sessions").json()]
+        sessions = requests.get(f"{url}/api/sessions", timeout=5).json()
+        kernels = [s["kernel"] for s in sessions if s["path"].endswith(f"{name}.ipynb")]
         if kernels and all(k["execution_state"] == "idle" and k["connections"] for k in kernels):
             return
         time.sleep(0.2)
@@ -209,7 +212,7 @@ def test_notebook_03_page_through_the_jupyter_server_and_its_button(lab, page, r
     url, home = lab
     page.goto(f"{url}/lab/tree/notebooks/03_socketio_events.ipynb?reset")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
-    wait_for_kernel(url)
+    wait_for_kernel(url, "03_socketio_events")
     page.locator(".jp-MarkdownCell", has_text="Which pages may connect: CORS").click()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Above Selected Cell", exact=True).click()
@@ -220,16 +223,18 @@ def test_notebook_03_page_through_the_jupyter_server_and_its_button(lab, page, r
     (inner,) = [f for f in page.frames if "/proxy/" in f.url]  # polling, then a WebSocket:
     inner.wait_for_function("socket.io.engine.transport.name === 'websocket'", timeout=10_000)
     frame.locator("#say").click()
-    said = run_in_kernel(url, "print(trace.wait_until(lambda r: r.event == 'chat' and "
-                              "r.payload == 'click in you', timeout=10).sender)")  # fmt: skip
+    clicked = "lambda r: r.event == 'chat' and r.payload == 'click in you'"
+    said = run_in_kernel(url, "03_socketio_events",
+                         f"print(trace.wait_until({clicked}, timeout=10).sender)")  # fmt: skip
     assert said.strip() == "you"
     assert [u for u in refused if "127.0.0.1" in u or "localhost" in u] == []
     assert shut_down_kernels(url) == [], "a process outlived its notebook's kernel"
 
 
-def run_in_kernel(url, code):
-    """Run ``code`` in the (only) kernel of the JupyterLab at ``url``; return what it printed."""
-    (session,) = requests.get(f"{url}/api/sessions", timeout=5).json()
+def run_in_kernel(url, name, code):
+    """Run ``code`` in notebook ``name``'s kernel, in the JupyterLab at ``url``; what it printed."""
+    sessions = requests.get(f"{url}/api/sessions", timeout=5).json()
+    (session,) = [s for s in sessions if s["path"].endswith(f"{name}.ipynb")]
     connection = Path(jupyter_runtime_dir()) / f"kernel-{session['kernel']['id']}.json"
     client = BlockingKernelClient(connection_file=str(connection))
     client.load_connection_file()

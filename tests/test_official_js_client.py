@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import socketio
-import spec_probes
 
 from labsupport.lab import servers
+from labsupport.production import spec_probes
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = Path(__file__).parent / "js" / "official_client.mjs"

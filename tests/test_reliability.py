@@ -207,7 +207,7 @@ def test_the_guard_is_added_once_however_often_it_is_applied():
 def test_a_polling_session_that_never_connects_is_closed_too(hub):
     """The sweeper closes without waiting for the client to collect the CLOSE packet:
     python-engineio's ``disconnect()`` would wait for a GET that never comes."""
-    from spec_probes import Polling
+    from labsupport.production.spec_probes import Polling
 
     session = Polling(hub.url)  # handshake only: no CONNECT, no GET waiting
     started = time.monotonic()
@@ -218,7 +218,7 @@ def test_a_polling_session_that_never_connects_is_closed_too(hub):
 
 def test_a_burst_over_polling_reaches_the_hub_whole(hub):
     """40 acknowledgements in one POST (more than python-engineio's 16): every one counts."""
-    from spec_probes import Polling
+    from labsupport.production.spec_probes import Polling
 
     for n in range(40):
         hub.queue.enqueue("bursty", "news", n)

@@ -11,7 +11,10 @@ from solutions import solution_answer
 
 from labsupport.exercises.checks import Exercise, verdict
 
-MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)] + ["labsupport.exercises.ex05b"]
+MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)] + [
+    "labsupport.exercises.ex05b",
+    "labsupport.exercises.ex06c",
+]
 
 
 def exercises():

@@ -16,12 +16,12 @@ import sys
 import engineio
 import pytest
 import socketio
-import spec_probes
 from aiohttp import web
 from engineio import async_socket, payload
 from engineio.async_drivers import aiohttp as eio_aiohttp
 
 from labsupport.lab import guard, processes, servers
+from labsupport.production import spec_probes
 
 ENGINEIO = [name for name in spec_probes.EXPECTED
             if not name.startswith(("invalid packet", "CONNECT_ERROR"))]  # fmt: skip
@@ -168,7 +168,7 @@ def test_reach_the_advertised_ping_interval_is_truncated_to_whole_seconds():
 # Every server the course starts is guarded the same way: the programs of run_server.py too.
 
 PROGRAMS = [
-    ("spec_probes:spec_server", "tests"),  # a factory returning an AsyncServer
+    ("labsupport.production.spec_probes:spec_server", "tests"),  # a factory: an AsyncServer
     (
         "labsupport.production.queue_program:from_environment",
         "tests",

@@ -10,10 +10,10 @@ import inspect
 
 import pytest
 import socketio
-import spec_probes
 from socketio import async_server
 
 from labsupport.lab import guard, jsclient
+from labsupport.production import spec_probes
 
 SOCKETIO = [name for name in spec_probes.EXPECTED
             if name.startswith(("invalid packet", "CONNECT_ERROR"))]  # fmt: skip

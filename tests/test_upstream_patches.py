@@ -83,3 +83,128 @@ def test_the_python_socketio_patch_refuses_an_unknown_namespace_as_node_does(tmp
     """,
     )
     assert out == '4/nope,{"message":"Invalid namespace"}'
+
+
+# The patches that bring plain python-engineio to Node's answer on a row of the spec table
+# (labsupport/production/spec_probes.py). Each is proven by that row's probe: against a
+# plain python-socketio server importing the patched copy, the probe gives Node's outcome,
+# where the table (held by tests/test_spec_*.py on the installed library) has plain
+# python-socketio give another. (patch, spec table row, the suites' pings?)
+PROBED = [
+    ("python-engineio-4.15.1-ping-timeout-on-request.patch",
+     "a GET after the ping timeout, the ping unanswered", True),
+    ("python-engineio-4.15.1-close-ends-the-waiting-poll.patch",
+     "a CLOSE posted while a GET waits", False),
+    ("python-engineio-4.15.1-no-noop-over-websocket.patch",
+     "the first frame over the WebSocket after an upgrade", False),
+    ("python-engineio-4.15.1-second-websocket-closed.patch",
+     "a second WebSocket for an upgraded session", False),
+    ("python-engineio-4.15.1-upgrade-ends-with-session.patch",
+     "an upgrade left after `3probe`, pings unanswered", True),
+]  # fmt: skip
+SERVE = """
+import sys
+import threading
+
+sys.path.insert(0, {folder!r})
+import engineio
+
+assert engineio.__file__.startswith(sys.path[0]), engineio.__file__
+from labsupport.production import spec_probes
+
+if {suite}:  # the official suites' pings, 300 ms then 200 ms
+    server = spec_probes.suite_server("plain", "socket.io", **spec_probes.SILENT)
+else:
+    server = spec_probes.start("plain", **spec_probes.SILENT)
+print("listening on", server.url, flush=True)
+threading.Event().wait()  # until stopped
+"""
+
+
+def serve_patched(folder, suite):
+    """Plain python-socketio, importing the packages of ``folder``, as a process."""
+    from labsupport.lab import processes
+
+    program = SERVE.format(folder=str(folder), suite=suite)
+    server = processes.start_process("patched-plain", [sys.executable, "-c", program])
+    return server
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
+@pytest.mark.parametrize("patch, requirement, suite", PROBED, ids=[p[0][24:-6] for p in PROBED])
+def test_an_engineio_patch_gives_nodes_outcome_on_its_probe(tmp_path, patch, requirement, suite):
+    from labsupport.production import spec_probes
+
+    table = spec_probes.SUITE_EXPECTED if suite else spec_probes.EXPECTED
+    probe, plain, *_, node = table[requirement]
+    server = serve_patched(patched_copy("engineio", patch, tmp_path), suite)
+    try:
+        measured = probe(server.url)
+    finally:
+        server.stop()
+    assert measured == node, (patch, measured)
+    assert plain != node  # the installed library's outcome (always, or only sometimes, Node's)
+
+
+COUNT_INSPECT = """
+import asyncio, inspect
+import {package}
+assert {package}.__file__.startswith(sys.path[0]), {package}.__file__
+asked, ask = [], inspect.iscoroutinefunction
+inspect.iscoroutinefunction = lambda f: asked.append(f) or ask(f)
+server, handled = {package}.AsyncServer(), []
+
+async def handler(*args):
+    handled.append(args)
+
+server.on("message", handler)
+
+async def events():
+    for _ in range(100):
+        await server._trigger_event("message", {args})
+
+asyncio.run(events())
+print(len(handled), len(asked))
+"""
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
+@pytest.mark.parametrize("package, patch, args", [
+    ("engineio", "python-engineio-4.15.1-handler-decided-once.patch", "'sid', 'data'"),
+    ("socketio", "python-socketio-5.18.1-handler-decided-once.patch", "'/', 'sid', 'data'"),
+])  # fmt: skip
+def test_the_handler_decided_once_patches_ask_inspect_once_not_per_event(tmp_path, package,
+                                                                        patch, args):  # fmt: skip
+    program = COUNT_INSPECT.format(package=package, args=args)
+    assert run_with(patched_copy(package, patch, tmp_path), program) == "100 1"
+    unpatched = tmp_path / "as-released"
+    installed = Path(importlib.util.find_spec(package).origin).parent
+    shutil.copytree(installed, unpatched / package, ignore=shutil.ignore_patterns("__pycache__"))
+    assert run_with(unpatched, program) == "100 100"  # once per event, as released
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
+def test_every_patch_applies_over_the_others_and_each_row_stays_fixed(tmp_path):
+    """All the library patches of ``docs/upstream/``, one after the other, on one copy."""
+    from labsupport.production import spec_probes
+
+    for package in ("engineio", "socketio"):
+        installed = Path(importlib.util.find_spec(package).origin).parent
+        shutil.copytree(installed, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    for patch in sorted(PATCHES.glob("python-*.patch")):
+        done = subprocess.run(["patch", "-p2", "-d", str(tmp_path), "--forward"],
+                              input=source_part(patch.read_text()), text=True,
+                              capture_output=True)  # fmt: skip
+        assert done.returncode == 0, patch.name + done.stdout + done.stderr
+    rows = [(requirement, suite) for _, requirement, suite in PROBED]
+    rows += [("a polling POST's answer", False), ("CONNECT_ERROR's message for an unknown "
+                                                  "namespace", False)]  # fmt: skip
+    for suite in (False, True):
+        table = spec_probes.SUITE_EXPECTED if suite else spec_probes.EXPECTED
+        server = serve_patched(tmp_path, suite)
+        try:
+            for requirement in [r for r, s in rows if s == suite]:
+                probe, *_, node = table[requirement]
+                assert probe(server.url) == node, requirement
+        finally:
+            server.stop()

@@ -23,5 +23,6 @@ each:
 - notebook 06, Redis: ``redis_server``;
 - notebook 06b, leaving localhost: ``tls`` (a certificate authority per kernel, a byte tap),
   ``nginx`` (a reverse proxy run by the kernel), ``dead_peers`` (clients frozen with
-  SIGSTOP, crowds that reconnect).
+  SIGSTOP, crowds that reconnect);
+- notebook 06c, RabbitMQ: ``rabbit_broker`` (a broker and its epmd per kernel).
 """

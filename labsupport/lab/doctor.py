@@ -64,6 +64,24 @@ def check_program(name, argv, fix, needed_for):
     return Check(name, version is not None, version or "not found on PATH", fix, needed_for)
 
 
+def check_rabbitmq():
+    """RabbitMQ for notebook 06c. Not in ``checks()`` yet: notebook 00's list is unchanged.
+
+    The version comes from where the scripts are installed (``rabbitmq_server-3.10.8``,
+    Homebrew's ``Cellar/rabbitmq/3.13.0``): ``rabbitmqctl version`` would start Erlang's
+    shared port mapper on port 4369, which outlives it.
+    """
+    import os
+
+    from labsupport.lab import rabbit_broker
+
+    found = rabbit_broker.program()
+    match = re.search(r"(\d+\.\d+\.\d+)", os.path.realpath(found)) if found else None
+    version = match.group(1) if match else ("installed" if found else None)
+    return Check("rabbitmq-server", version is not None, version or "not installed",
+                 rabbit_broker.HINT.split(": ", 1)[1], "notebook 06c")  # fmt: skip
+
+
 def check_browser_client():
     package = BROWSER_CLIENT / "package.json"
     bundle = BROWSER_CLIENT / "dist" / "socket.io.min.js"

@@ -21,11 +21,13 @@ def rooms_server():
 
     Notebook 04 runs two of these as separate processes to show that a room's
     broadcast stops at the process boundary. Notebook 06 sets ``REDIS_URL`` in their
-    environment: then they share broadcasts through Redis (``AsyncRedisManager``).
+    environment: then they share broadcasts through Redis (``AsyncRedisManager``);
+    notebook 06c sets ``AMQP_URL`` instead: through RabbitMQ (``AsyncAioPikaManager``).
     ``members`` answers how many members a room has *in this process*.
     """
-    url = os.environ.get("REDIS_URL")
-    manager = socketio.AsyncRedisManager(url) if url else None  # None: in memory
+    url, amqp = os.environ.get("REDIS_URL"), os.environ.get("AMQP_URL")
+    manager = (socketio.AsyncRedisManager(url) if url  # None: in memory
+               else socketio.AsyncAioPikaManager(amqp) if amqp else None)  # fmt: skip
     # PING_INTERVAL, PING_TIMEOUT (seconds): notebook 06b's servers ping often, so that a
     # long-poll left on a backend by a broken session ends soon, and a frozen server is
     # noticed soon by its client

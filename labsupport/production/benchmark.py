@@ -45,6 +45,10 @@ SYSTEMS = {  # name: the command that serves it
     "Node socket.io": ["node", str(BENCH / "node_server.mjs")],
     "raw WebSocket (aiohttp)": [*PYTHON_SERVE, "systems:raw_ws", "--port", "0"],
 }  # fmt: skip
+STEPS = {  # a proposed step, measured beside SYSTEMS (``bench/run.py --step``), not in 08
+    "fast path, handlers decided once": [sys.executable, str(BENCH / "serve_uvloop.py"),
+                                         "systems:fast_path_once", "--port", "0"],
+}  # fmt: skip
 SIZES = {
     "full": {"warmup": 5000, "latency": 2000, "inflight": 20000, "window": 100,
              "clients": 100, "idle": 200, "fanout": (10, 100, 500),
@@ -87,7 +91,8 @@ def bench_module(name):
 
 
 def start(name):
-    return processes.start_process(f"bench:{name}", SYSTEMS[name], env={"PYTHONPATH": str(BENCH)})
+    argv = {**SYSTEMS, **STEPS}[name]
+    return processes.start_process(f"bench:{name}", argv, env={"PYTHONPATH": str(BENCH)})
 
 
 class LoadClient:

@@ -1,5 +1,5 @@
 // The reference for tests/test_spec_*.py: socket.io 4.8's server for Node, set up like the
-// course's spec server (tests/spec_probes.py). Each "count" event adds one; "tally"
+// course's spec server (labsupport/production/spec_probes.py). Each "count" event adds one; "tally"
 // acknowledges how many arrived on that connection. Settings come from the environment, in milliseconds
 // and bytes: PING_INTERVAL, PING_TIMEOUT, CONNECT_TIMEOUT, UPGRADE_TIMEOUT, MAX_PAYLOAD.
 // Prints "listening on http://127.0.0.1:PORT" when ready.

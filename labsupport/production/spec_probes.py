@@ -1,28 +1,32 @@
 """Probes of a socket.io server against the Engine.IO v4 and Socket.IO v5 specifications.
 
-Written here from the specifications, for ``test_spec_engineio.py`` and
-``test_spec_socketio.py``. Each probe talks to a server with raw HTTP requests or a
-raw WebSocket (or the official JavaScript client, under Node) and returns a short
-outcome, the same words for every server. Four servers answer the same probes:
+Written here from the specifications. Notebook 08 (section 7) prints their table with
+``conformance``; ``tests/test_spec_engineio.py`` and ``tests/test_spec_socketio.py``
+hold every server to it. Each probe talks to a server with raw HTTP requests or a raw
+WebSocket (or the official JavaScript client, under Node) and returns a short outcome,
+the same words for every server. Four servers answer the same probes:
 
 - ``plain``: python-socketio as it comes, attached to an aiohttp app;
 - ``course``: the same server through the course's guard (``lab/guard.py``);
 - ``fastpath``: the course's server on the benchmark's fast path (``bench/fast_socket.py``:
   python-engineio's WebSocket loop with fewer task hops and timers), its handlers run in
   the connection's task as the benchmark runs them;
-- ``node``: socket.io 4.8's server for Node (``js/reference_server.mjs``).
+- ``node``: socket.io 4.8's server for Node (``tests/js/reference_server.mjs``).
 
-``EXPECTED`` is the conformance table; ``python tests/spec_probes.py`` measures it again
-and prints it. Timeouts are ``TIMEOUT`` seconds (``SPEC_TIMEOUT``, default 1).
+``EXPECTED`` is the conformance table; ``python -m labsupport.production.spec_probes``
+measures it again and prints it. Timeouts are ``TIMEOUT`` seconds (``SPEC_TIMEOUT``,
+default 1).
 """
 
 import collections
 import functools
 import json
+import logging
 import os
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import engineio
@@ -33,12 +37,16 @@ import websocket
 from labsupport.lab import guard, jsclient, processes, registry, servers
 from labsupport.production import benchmark, tuned
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # the course folder
 TIMEOUT = float(os.environ.get("SPEC_TIMEOUT", 1))  # CONNECT and upgrade timeouts, seconds
 PING_INTERVAL, PING_TIMEOUT = 5, 5  # seconds: no ping gets in the way of a probe
 MAX_PAYLOAD = 10_000  # bytes per request (Engine.IO's maxPayload)
 SYSTEMS = ["plain", "course", "fastpath", "node"]
 # The official suites' settings (their READMEs): pings 300 ms then 200 ms, maxPayload 1e6.
+QUIET = logging.getLogger("labsupport.spec_probes.server")  # the probed servers' own logs
+QUIET.addHandler(logging.NullHandler())  # plain python-socketio logs a traceback per probe
+QUIET.propagate = False
+SILENT = {"logger": QUIET, "engineio_logger": QUIET}
 SUITE_SETTINGS = {"ping_interval": 0.3, "ping_timeout": 0.2, "max_http_buffer_size": 1_000_000,
                   "cors_allowed_origins": "*"}  # fmt: skip
 
@@ -281,10 +289,10 @@ def overlapping_post(url):
     return "400, closed" if session.closed_within(1) else "400, left open"
 
 
-def subsecond_ping(system):
+def subsecond_ping(system, **options):
     """A 0.5 s ping interval: advertised as 500 ms, or refused?"""
     try:
-        server = start(system, ping_interval=0.5)
+        server = start(system, ping_interval=0.5, **options)
     except ValueError:
         return "refused (ValueError)"
     try:
@@ -545,13 +553,14 @@ def suite_socketio(server_class=socketio.AsyncServer, **options):
     return sio
 
 
-def suite_server(system, suite, compression=False):
+def suite_server(system, suite, compression=False, **logging):
     """Start ``system`` set up for the official ``suite`` ("engine.io" or "socket.io").
 
     The course's servers decline WebSocket compression (``tuned.decline_compression``),
     as Node's server does by default. ``compression=True`` leaves aiohttp to accept it,
     as python-socketio does: Node's ``ws`` client then compresses every frame, in
-    zlib's thread pool, and two upgrade tests race (docs/upstream.md)."""
+    zlib's thread pool, and two upgrade tests race (docs/upstream.md). ``logging``:
+    python-socketio's ``logger`` and ``engineio_logger`` (``SILENT``, say)."""
     name = f"suite-{suite}-{system}"
     if system == "node":
         program = REQUIRE + NODE_SUITE_SERVERS[suite] + LISTEN
@@ -560,7 +569,7 @@ def suite_server(system, suite, compression=False):
         registry.forget(server.name, server)
         return server
     fast = {"server_class": fast_socket().FastPathServer, "async_handlers": False}
-    options = fast if system == "fastpath" else {}
+    options = {**(fast if system == "fastpath" else {}), **logging}
     declined = [] if compression or system == "plain" else [tuned.decline_compression]
     app = servers.web.Application(middlewares=declined)
     if suite == "socket.io":
@@ -570,7 +579,8 @@ def suite_server(system, suite, compression=False):
         else:
             guard.attach(sio, app, connect_timeout=1)  # the suite's connectTimeout
     elif system == "plain":  # python-engineio as it comes, echoing every message
-        eio = engineio.AsyncServer(async_mode="aiohttp", **SUITE_SETTINGS)
+        eio = engineio.AsyncServer(async_mode="aiohttp", **SUITE_SETTINGS,
+                                   logger=logging.get("engineio_logger", False))  # fmt: skip
 
         @eio.on("message")
         async def echo(sid, data):
@@ -590,29 +600,57 @@ def suite_server(system, suite, compression=False):
     return server
 
 
+NAMES = {"plain": "plain python-socketio", "course": "course server",
+         "fastpath": "course + fast path", "node": "Node"}  # fmt: skip
+
+
+def conformance(systems=SYSTEMS, workers=4):
+    """Every probe on each of ``systems``: {requirement: {system: outcome}}, in table order.
+
+    The rows of ``EXPECTED``, the sub-second ping interval, then those that need the
+    official suites' pings. The servers log nothing (``SILENT``); ``workers`` probes run
+    at a time, each on a session of its own, so a probe that waits for a close that never
+    comes (2 or 3 s) does not hold up the rest."""
+    running = {system: start(system, **SILENT) for system in systems}
+    running |= {(system, "suite"): suite_server(system, "socket.io", **SILENT)
+                for system in systems}  # fmt: skip
+    jobs = {(requirement, system): (probe, running[system].url)
+            for requirement, (probe, *_) in EXPECTED.items() for system in systems}  # fmt: skip
+    jobs |= {(SUBSECOND[0], system): (lambda s: subsecond_ping(s, **SILENT), system)
+             for system in systems}  # fmt: skip
+    jobs |= {(need, system): (probe, running[system, "suite"].url)
+             for need, (probe, *_) in SUITE_EXPECTED.items() for system in systems}  # fmt: skip
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            done = {key: pool.submit(*job) for key, job in jobs.items()}
+            results = {}
+            for (requirement, system), future in done.items():
+                results.setdefault(requirement, {})[system] = future.result()
+    finally:
+        for server in running.values():
+            server.stop()
+    return results
+
+
+def expected(requirement, system):
+    """The outcome ``requirement`` has on ``system`` in the tables ("a or b": either)."""
+    table = {**EXPECTED, **SUITE_EXPECTED, SUBSECOND[0]: (None, *SUBSECOND[1:])}
+    return table[requirement][1 + SYSTEMS.index(system)]
+
+
+def as_markdown(results):
+    """``conformance``'s results as a Markdown table, a row per requirement."""
+    systems = list(next(iter(results.values())))
+    rows = ["| the specification asks | " + " | ".join(NAMES[s] for s in systems) + " |",
+            "|---" * (1 + len(systems)) + "|"]  # fmt: skip
+    for requirement, seen in results.items():
+        rows.append(f"| {requirement} | " + " | ".join(seen.values()) + " |")
+    return "\n".join(rows)
+
+
 def table():
     """Measure every probe on the four servers; the Markdown table of what happened."""
-    rows = ["| requirement | plain python-socketio | course server | course + fast path | Node |",
-            "|---|---|---|---|---|"]  # fmt: skip
-    running = {system: start(system) for system in SYSTEMS}
-    try:
-        for requirement, (probe, *_) in EXPECTED.items():
-            seen = [probe(running[system].url) for system in SYSTEMS]
-            rows.append(f"| {requirement} | " + " | ".join(seen) + " |")
-    finally:
-        for server in running.values():
-            server.stop()
-    seen = [subsecond_ping(system) for system in SYSTEMS]
-    rows.append(f"| {SUBSECOND[0]} | " + " | ".join(seen) + " |")
-    running = {system: suite_server(system, "socket.io") for system in SYSTEMS}
-    try:  # the rows that need the official suites' pings (300 ms, 200 ms)
-        for requirement, (probe, *_) in SUITE_EXPECTED.items():
-            seen = [probe(running[system].url) for system in SYSTEMS]
-            rows.append(f"| {requirement} | " + " | ".join(seen) + " |")
-    finally:
-        for server in running.values():
-            server.stop()
-    return "\n".join(rows)
+    return as_markdown(conformance(SYSTEMS))
 
 
 def measured_and_expected(requirement, system, url):
