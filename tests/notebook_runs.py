@@ -150,6 +150,7 @@ COST = {
     "01_sockets_tcp_udp": 300,
     "08_measuring": 300,
     "05b_delivery_guarantees": 200,
+    "06b_leaving_localhost": 150,
     "test_faults_at_scale.py": 150,
 }
 

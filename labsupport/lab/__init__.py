@@ -21,5 +21,8 @@ each:
   ``js/`` (the Node programs);
 - notebook 05, the queue: ``faults`` (a client that goes away on a schedule);
 - notebook 06, Redis: ``redis_server``;
+- notebook 06b, leaving localhost: ``tls`` (a certificate authority per kernel, a byte tap),
+  ``nginx`` (a reverse proxy run by the kernel), ``dead_peers`` (clients frozen with
+  SIGSTOP, crowds that reconnect);
 - notebook 06c, RabbitMQ: ``rabbit_broker`` (a broker and its epmd per kernel).
 """

@@ -28,7 +28,14 @@ def rooms_server():
     url, amqp = os.environ.get("REDIS_URL"), os.environ.get("AMQP_URL")
     manager = (socketio.AsyncRedisManager(url) if url  # None: in memory
                else socketio.AsyncAioPikaManager(amqp) if amqp else None)  # fmt: skip
-    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+    # PING_INTERVAL, PING_TIMEOUT (seconds): notebook 06b's servers ping often, so that a
+    # long-poll left on a backend by a broken session ends soon, and a frozen server is
+    # noticed soon by its client
+    names = {"ping_interval": "PING_INTERVAL", "ping_timeout": "PING_TIMEOUT"}
+    pings = {
+        option: float(os.environ[name]) for option, name in names.items() if name in os.environ
+    }
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, **pings)
 
     @sio.event
     async def join(sid, room):

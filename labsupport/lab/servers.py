@@ -99,21 +99,25 @@ def _start(name, scheme, opener):
     return registry.register(server)
 
 
-def serve_app(app, name="app", port=0):
-    """Serve an aiohttp ``web.Application`` at ``http://127.0.0.1:<port>``."""
+def serve_app(app, name="app", port=0, ssl=None):
+    """Serve an aiohttp ``web.Application`` at ``http://127.0.0.1:<port>``.
+
+    ``ssl``, an ``ssl.SSLContext`` with the server's certificate, serves ``https``
+    instead (notebook 06b, ``lab/tls.py``).
+    """
 
     async def open_(server):
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await runner.setup()
-        site = web.TCPSite(runner, HOST, port, reuse_address=True)
+        site = web.TCPSite(runner, HOST, port, reuse_address=True, ssl_context=ssl)
         await site.start()
         server.port = runner.addresses[0][1]
         server._closers.append(runner.cleanup)
 
-    return _start(name, "http", open_)
+    return _start(name, "https" if ssl else "http", open_)
 
 
-def serve_socketio(sio, name="socketio", port=0, app=None):
+def serve_socketio(sio, name="socketio", port=0, app=None, ssl=None):
     """Attach the socket.io server ``sio`` to an aiohttp app and serve it.
 
     ``app`` lets you add your own routes (a web page, say) beside ``/socket.io/``.
@@ -123,7 +127,7 @@ def serve_socketio(sio, name="socketio", port=0, app=None):
     reconnect (and get a new session id if a server is there again).
     """
     app = guard.attach(sio, app or web.Application())  # the specification's rules: guard.py
-    server = serve_app(app, name=name, port=port)
+    server = serve_app(app, name=name, port=port, ssl=ssl)  # ssl: https and wss (serve_app)
 
     async def shut_down():
         # Each client's disconnect is handled here, as the server sees a crash's:
