@@ -57,6 +57,8 @@ VARYING = [
     ("https://hub.example/user/a/proxy/40123/page", "https://hub.example/user/a/proxy/PORT/page"),
     ("<ServerProcess 'echo' pid=1229 running>", "<ServerProcess 'echo' pid=PID running>"),
     ("[     ok] redis-server: 7.0.15", "[     ok] redis-server: VERSION"),
+    ("[     ok] nginx: 1.22.1", "[     ok] nginx: VERSION"),
+    ("[     ok] rabbitmq-server: 3.10.8", "[     ok] rabbitmq-server: VERSION"),
     ("[     ok] headless Chromium: 156.0.8078", "[     ok] headless Chromium: VERSION"),
     ("[     ok] headless Chromium: 120.0.6099.224", "[     ok] headless Chromium: VERSION"),
     ("[     ok] Python: 3.11.2", "[     ok] Python: VERSION"),

@@ -65,7 +65,7 @@ def check_program(name, argv, fix, needed_for):
 
 
 def check_rabbitmq():
-    """RabbitMQ for notebook 06c. Not in ``checks()`` yet: notebook 00's list is unchanged.
+    """RabbitMQ for notebook 06c.
 
     The version comes from where the scripts are installed (``rabbitmq_server-3.10.8``,
     Homebrew's ``Cellar/rabbitmq/3.13.0``): ``rabbitmqctl version`` would start Erlang's
@@ -80,6 +80,14 @@ def check_rabbitmq():
     version = match.group(1) if match else ("installed" if found else None)
     return Check("rabbitmq-server", version is not None, version or "not installed",
                  rabbit_broker.HINT.split(": ", 1)[1], "notebook 06c")  # fmt: skip
+
+
+def check_nginx():
+    """nginx for notebook 06b §2. Debian puts it in /usr/sbin, on root's PATH only."""
+    fix = "Debian/Ubuntu: sudo apt-get install nginx; macOS: brew install nginx"
+    program = find_program("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    version = _version([program, "-v"]) if program else None
+    return Check("nginx", version is not None, version or "not found", fix, "notebook 06b §2")
 
 
 def check_browser_client():
@@ -114,6 +122,8 @@ def checks():
         check_python(),
         *(check_package(name) for name in PACKAGES),
         check_program("redis-server", ["redis-server", "--version"], redis_fix, "notebook 06"),
+        check_nginx(),
+        check_rabbitmq(),
         check_program("node", ["node", "--version"], node_fix, "the JavaScript client"),
         check_browser_client(),
         check_browser(),
