@@ -108,7 +108,9 @@ class Choice(Problem):
     def verify(self, answer):
         self.expect_attempted(answer)
         if not isinstance(answer, str):
-            raise Incorrect(f"you gave {answer!r}, a {type(answer).__name__}: give one letter "
+            kind = type(answer).__name__
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise Incorrect(f"you gave {answer!r}, {article} {kind}: give one letter "
                             "as text, in quotes, like 'a'.")  # fmt: skip
         answer = answer.strip().lower()
         if answer in self.reasons:

@@ -72,8 +72,11 @@ given away (section 4's plot: more in flight hides more of each round trip).
         except Exception as error:
             raise Incorrect(f"choose_credit({target:_}, {job:_}) raised {error!r}") from error
         expect_value(f"choose_credit({target:_}, {job:_})", n)
-        if n is None or "____" in repr(n):
-            raise NotAttempted("choose_credit returned nothing yet: return a number")
+        if "____" in repr(n):
+            raise NotAttempted("choose_credit returned the blank ____: return a number")
+        if n is None:
+            raise Incorrect(f"choose_credit({target:_}, {job:_}) returned None: is there a "
+                            "`return` in front of the number?")  # fmt: skip
         if isinstance(n, bool) or not isinstance(n, int):
             raise Incorrect(f"choose_credit({target:_}, {job:_}) returned {n!r} "
                             f"({type(n).__name__}): the credit is a whole number of "

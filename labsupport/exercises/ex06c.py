@@ -95,8 +95,11 @@ more of each round trip).
         except Exception as error:
             raise Incorrect(f"choose_prefetch({budget:_}, {size:_}) raised {error!r}") from error
         expect_value(f"choose_prefetch({budget:_}, {size:_})", n)
-        if n is None or "____" in repr(n):
-            raise NotAttempted("choose_prefetch returned nothing yet: return a number")
+        if "____" in repr(n):
+            raise NotAttempted("choose_prefetch returned the blank ____: return a number")
+        if n is None:
+            raise Incorrect(f"choose_prefetch({budget:_}, {size:_}) returned None: is there a "
+                            "`return` in front of the number?")  # fmt: skip
         if isinstance(n, bool) or not isinstance(n, int):
             raise Incorrect(f"choose_prefetch({budget:_}, {size:_}) returned {n!r} "
                             f"({type(n).__name__}): prefetch_count is a whole number of "
