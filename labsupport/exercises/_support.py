@@ -6,7 +6,7 @@ import inspect
 
 import socketio
 
-from labsupport.exercises.checks import Incorrect, describe
+from labsupport.exercises.checks import Incorrect, NotAttempted, describe, expect_value
 from labsupport.lab.servers import serve_socketio
 
 
@@ -45,3 +45,26 @@ def in_sent_order(events, sent):
     may reach a room in either order: a checker judges what arrived, not when."""
     rank = {repr(event): place for place, event in enumerate(sent)}
     return sorted(events, key=lambda event: rank.get(repr(event), len(rank)))
+
+
+def whole_number(function, args, what, below_one):
+    """``function(*args)``, a count of messages the learner chose for a budget: an int of 1
+    or more, or a verdict naming the slip. 05b q3 (credit) and 06c q1 (prefetch) ask it.
+
+    ``what`` says what the number is; ``below_one`` what 0 or less would do."""
+    call = f"{function.__name__}({', '.join(f'{a:_}' for a in args)})"
+    try:
+        n = function(*args)
+    except Exception as error:
+        raise Incorrect(f"{call} raised {error!r}") from error
+    expect_value(call, n)
+    if "____" in repr(n):
+        raise NotAttempted(f"{function.__name__} returned the blank ____: return a number")
+    if n is None:
+        raise Incorrect(f"{call} returned None: is there a `return` in front of the number?")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise Incorrect(f"{call} returned {n!r} ({type(n).__name__}): {what} is a whole "
+                        "number of messages: return an int.")  # fmt: skip
+    if n < 1:
+        raise Incorrect(f"{call} returned {n}: {below_one}")
+    return n

@@ -10,7 +10,8 @@ import requests
 import socketio
 
 from labsupport.credit import DiskWindowQueue
-from labsupport.exercises.checks import Exercise, Incorrect, NotAttempted, Problem, expect_value
+from labsupport.exercises._support import whole_number
+from labsupport.exercises.checks import Exercise, Incorrect, Problem
 from labsupport.lab import processes
 
 PROGRAM = "labsupport.production.flow_program:from_environment"
@@ -67,24 +68,9 @@ given away (section 4's plot: more in flight hides more of each round trip).
                 hub.stop()
 
     def _answer(self, choose_credit, target, job):
-        try:
-            n = choose_credit(target, job)
-        except Exception as error:
-            raise Incorrect(f"choose_credit({target:_}, {job:_}) raised {error!r}") from error
-        expect_value(f"choose_credit({target:_}, {job:_})", n)
-        if "____" in repr(n):
-            raise NotAttempted("choose_credit returned the blank ____: return a number")
-        if n is None:
-            raise Incorrect(f"choose_credit({target:_}, {job:_}) returned None: is there a "
-                            "`return` in front of the number?")  # fmt: skip
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise Incorrect(f"choose_credit({target:_}, {job:_}) returned {n!r} "
-                            f"({type(n).__name__}): the credit is a whole number of "
-                            "messages: return an int.")  # fmt: skip
-        if n < 1:
-            raise Incorrect(f"choose_credit({target:_}, {job:_}) returned {n}: with a credit "
-                            "below 1 the hub would never send a single job.")  # fmt: skip
-        return n
+        return whole_number(choose_credit, (target, job), "the credit",
+                            "with a credit below 1 the hub would never send a single "
+                            "job.")  # fmt: skip
 
     def _start_hub(self, path):
         """A real credit hub on 127.0.0.1, its backlog on disk: a little more than fits."""

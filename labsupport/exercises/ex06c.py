@@ -7,13 +7,12 @@ measured.
 
 import json
 
+from labsupport.exercises._support import whole_number
 from labsupport.exercises.checks import (
     Choice,
     Exercise,
     Incorrect,
-    NotAttempted,
     Problem,
-    expect_value,
 )
 from labsupport.lab import rabbit_broker
 from labsupport.lab.background import BackgroundLoop
@@ -90,25 +89,9 @@ more of each round trip).
         return "; ".join(notes) + "."
 
     def _answer(self, choose_prefetch, budget, size):
-        try:
-            n = choose_prefetch(budget, size)
-        except Exception as error:
-            raise Incorrect(f"choose_prefetch({budget:_}, {size:_}) raised {error!r}") from error
-        expect_value(f"choose_prefetch({budget:_}, {size:_})", n)
-        if "____" in repr(n):
-            raise NotAttempted("choose_prefetch returned the blank ____: return a number")
-        if n is None:
-            raise Incorrect(f"choose_prefetch({budget:_}, {size:_}) returned None: is there a "
-                            "`return` in front of the number?")  # fmt: skip
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise Incorrect(f"choose_prefetch({budget:_}, {size:_}) returned {n!r} "
-                            f"({type(n).__name__}): prefetch_count is a whole number of "
-                            "messages: return an int.")  # fmt: skip
-        if n < 1:
-            raise Incorrect(f"choose_prefetch({budget:_}, {size:_}) returned {n}: RabbitMQ "
-                            "reads prefetch 0 as 'no limit at all', the opposite of a "
-                            "budget.")  # fmt: skip
-        return n
+        return whole_number(choose_prefetch, (budget, size), "prefetch_count",
+                            "RabbitMQ reads prefetch 0 as 'no limit at all', the opposite "
+                            "of a budget.")  # fmt: skip
 
     def _judge(self, budget, size, n, most):
         held = most * size
