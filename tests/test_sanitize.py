@@ -58,6 +58,10 @@ VARYING = [
     ("<ServerProcess 'echo' pid=1229 running>", "<ServerProcess 'echo' pid=PID running>"),
     ("[     ok] redis-server: 7.0.15", "[     ok] redis-server: VERSION"),
     ("[     ok] nginx: 1.22.1", "[     ok] nginx: VERSION"),
+    (
+        "pings: 20 sent, 8 answered, 12 lost\nrelay: dropped 12",
+        "pings: 20 sent, N answered, M lost\nrelay: dropped 12",
+    ),
     ("[     ok] rabbitmq-server: 3.10.8", "[     ok] rabbitmq-server: VERSION"),
     ("[     ok] headless Chromium: 156.0.8078", "[     ok] headless Chromium: VERSION"),
     ("[     ok] headless Chromium: 120.0.6099.224", "[     ok] headless Chromium: VERSION"),
