@@ -20,6 +20,7 @@ it: the contract is in ``pyproject.toml``, under ``[tool.importlinter]``):
   - notebook 05b, delivery guarantees: ``delivery``, ``crash_points``, ``crash_hub``,
     ``crash_programs``, ``outbox``, ``credit``, ``partitions``;
   - notebook 06, scaling with Redis: ``streams_queue``;
+  - notebook 06c, RabbitMQ: ``rabbit`` (its experiments beside the hub's), ``rabbit_consumer``;
   - notebook 07, the capstone: ``caps``, ``caps_storage``, ``caps_stages``, ``caps_programs``.
 - ``labsupport.lab`` (bottom): the bench the experiments stand on, no lesson in it:
   servers, processes, the registry that stops them, the browser, Redis, captures, traces,
