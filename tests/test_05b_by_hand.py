@@ -12,11 +12,10 @@ import json
 import random
 import sqlite3
 import zlib
-from pathlib import Path
 
-import nbformat
 import pytest
 import socketio
+from built_cells import run_built
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,19 +23,13 @@ from labsupport import outbox, partitions
 from labsupport.credit import CreditHub, DiskWindowQueue
 from labsupport.lab import servers
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "05b_delivery_guarantees.ipynb"
-TAG = "built-by-hand"
+NOTEBOOK = "05b_delivery_guarantees.ipynb"
 
 
 def hand_built():
-    """The namespace the notebook's built-by-hand cells define, run in notebook order,
-    their ``print`` lines silenced."""
-    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells
-             if TAG in c.metadata.get("tags", [])]  # fmt: skip
-    namespace = {"json": json, "sqlite3": sqlite3, "zlib": zlib, "print": lambda *_: None}
-    for cell in cells:
-        exec(compile(cell.source, f"<notebook 05b cell {cell.get('id')}>", "exec"), namespace)
-    return namespace
+    """The namespace the notebook's built-by-hand cells define, their ``print`` silenced."""
+    names = {"json": json, "sqlite3": sqlite3, "zlib": zlib, "print": lambda *_: None}
+    return run_built(NOTEBOOK, names)
 
 
 @pytest.fixture(scope="module")

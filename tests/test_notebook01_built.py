@@ -10,33 +10,23 @@ the same real servers on 127.0.0.1.
 import socket
 import struct
 import time
-from pathlib import Path
 
-import nbformat
 import pytest
+from built_cells import built_cells, run_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labsupport import framing, ip_packets, pinger
 from labsupport.lab import relay, servers
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "01_sockets_tcp_udp.ipynb"
-TAG = "built-by-hand"  # the course's one tag for a cell the learner builds (01, 05, 05b)
+NOTEBOOK = "01_sockets_tcp_udp.ipynb"
 
 
-def built(tag):
-    """A namespace holding the notebook's cells tagged ``built-by-hand`` and ``part:<tag>``,
+def built(part):
+    """A namespace holding the notebook's cells tagged ``built-by-hand`` and ``part:<part>``,
     run in order."""
-    cells = [
-        cell.source
-        for cell in nbformat.read(NOTEBOOK, as_version=4).cells
-        if cell.cell_type == "code" and {TAG, f"part:{tag}"} <= set(cell.metadata.get("tags", []))
-    ]
-    assert cells, f"no cell of the notebook is tagged {TAG} and part:{tag}"
     names = {"socket": socket, "struct": struct, "time": time, "delivered": []}
-    for source in cells:
-        exec(compile(source, f"{NOTEBOOK.name} [part:{tag}]", "exec"), names)
-    return names
+    return run_built(NOTEBOOK, names, part)
 
 
 @pytest.fixture
@@ -46,13 +36,9 @@ def stop_servers():
 
 
 def test_every_built_cell_is_at_most_ten_lines_and_names_its_part():
-    built_cells = [
-        cell
-        for cell in nbformat.read(NOTEBOOK, as_version=4).cells
-        if TAG in cell.metadata.get("tags", [])
-    ]
-    assert len(built_cells) >= 12
-    for cell in built_cells:
+    cells = built_cells(NOTEBOOK)
+    assert len(cells) >= 12
+    for cell in cells:
         assert len(cell.source.splitlines()) <= 10, cell.source
         parts = [t for t in cell.metadata["tags"] if t.startswith("part:")]
         assert len(parts) == 1, cell.source

@@ -10,12 +10,11 @@ import json
 import os
 import random
 import sqlite3
-from pathlib import Path
 
-import nbformat
 import pytest
 import socketio
 from aiohttp import web
+from built_cells import built_cells, run_built
 
 from labsupport.ackqueue import MemoryQueue
 from labsupport.lab import faults, registry, servers
@@ -24,20 +23,14 @@ from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
 from labsupport.sqlite_queue import SqliteQueue
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "05_message_queue.ipynb"
-TAG = "built-by-hand"
+NOTEBOOK = "05_message_queue.ipynb"
 
 
 def hand_built():
     """The namespace the notebook's built-by-hand cells define, run in notebook order."""
-    cells = [
-        c for c in nbformat.read(NOTEBOOK, as_version=4).cells if TAG in c.metadata.get("tags", [])
-    ]
-    namespace = {"json": json, "os": os, "sqlite3": sqlite3, "socketio": socketio, "web": web,
-                 "BackgroundLoop": BackgroundLoop, "registry": registry}  # fmt: skip
-    for cell in cells:
-        exec(compile(cell.source, f"<notebook 05 cell {cell.get('id')}>", "exec"), namespace)
-    return namespace
+    names = {"json": json, "os": os, "sqlite3": sqlite3, "socketio": socketio, "web": web,
+             "BackgroundLoop": BackgroundLoop, "registry": registry}  # fmt: skip
+    return run_built(NOTEBOOK, names)
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +39,7 @@ def hand():
 
 
 def test_the_notebook_builds_each_part_in_cells_of_ten_lines_or_fewer():
-    cells = [
-        c for c in nbformat.read(NOTEBOOK, as_version=4).cells if TAG in c.metadata.get("tags", [])
-    ]
+    cells = built_cells(NOTEBOOK)
     assert len(cells) >= 10
     assert max(len(c.source.splitlines()) for c in cells) <= 10
 
