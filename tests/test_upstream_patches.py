@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,13 @@ def patched_copy(package, patch, folder):
     done = subprocess.run(["patch", "-p2", "-d", str(folder), "--forward"], input=diff,
                           text=True, capture_output=True)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+def released_copy(package, folder):
+    """A copy of the installed ``package`` in ``folder``, as released (to compare with)."""
+    installed = Path(importlib.util.find_spec(package).origin).parent
+    shutil.copytree(installed, folder / package, ignore=shutil.ignore_patterns("__pycache__"))
     return folder
 
 
@@ -177,10 +185,101 @@ def test_the_handler_decided_once_patches_ask_inspect_once_not_per_event(tmp_pat
                                                                         patch, args):  # fmt: skip
     program = COUNT_INSPECT.format(package=package, args=args)
     assert run_with(patched_copy(package, patch, tmp_path), program) == "100 1"
-    unpatched = tmp_path / "as-released"
-    installed = Path(importlib.util.find_spec(package).origin).parent
-    shutil.copytree(installed, unpatched / package, ignore=shutil.ignore_patterns("__pycache__"))
+    unpatched = released_copy(package, tmp_path / "as-released")
     assert run_with(unpatched, program) == "100 100"  # once per event, as released
+
+
+# The client's side (docs/upstream.md, 17): a disconnect() made while the write loop is
+# still inside a POST. The server answers the POST that carried the event half a second
+# late, its acknowledgement already sent over the GET, so the client's call() returns and
+# disconnect() runs while that POST is on its way: as released, the write loop then finds
+# the state changed and leaves with the CLOSE unsent; the client's next GET waits for the
+# server's first PING, and the server ends the session at its ping timeout.
+CLOSE_RACE = """
+import asyncio, threading, time
+import engineio, socketio
+from aiohttp import web
+from labsupport.lab import servers
+
+assert engineio.__file__.startswith(sys.path[0]), engineio.__file__
+PING_INTERVAL = 2
+handled, reasons, gone = [], [], threading.Event()
+took_the_ack, polling_again, answered = [], threading.Event(), []
+sio = socketio.AsyncServer(async_mode="aiohttp", async_handlers=False,
+                           ping_interval=PING_INTERVAL, ping_timeout=0.5)
+
+
+@sio.event
+async def echo(sid, data):
+    handled.append(data)
+    return data
+
+
+@sio.event
+async def disconnect(sid, reason):
+    reasons.append(reason)
+    gone.set()
+
+
+@web.middleware
+async def late_answer_to_the_event(request, handler):
+    if request.method == "GET" and took_the_ack:
+        polling_again.set()  # the client's next long-poll is waiting
+    before = len(handled)
+    response = await handler(request)
+    if request.method == "GET" and handled:
+        took_the_ack.append(request)
+    if request.method == "POST" and len(handled) > before:  # it carried the event
+        await asyncio.sleep(0.5)
+        answered.append(time.monotonic())
+    return response
+
+
+app = web.Application(middlewares=[late_answer_to_the_event])
+server = servers.serve_socketio(sio, name="close-race", app=app)
+started = time.monotonic()
+if "{mode}" == "sync":
+    client = socketio.Client()
+    client.connect(server.url, transports=["polling"])
+    client.call("echo", "hi", timeout=5)
+    polling_again.wait(5)
+    called = time.monotonic()
+    client.disconnect()
+else:
+    async def call_then_disconnect():
+        client = socketio.AsyncClient()
+        await client.connect(server.url, transports=["polling"])
+        await client.call("echo", "hi", timeout=5)
+        await asyncio.to_thread(polling_again.wait, 5)
+        called = time.monotonic()
+        await client.disconnect()
+        return called
+
+    called = asyncio.run(call_then_disconnect())
+ended = time.monotonic()
+gone.wait(10)
+server.stop()
+# the disconnect began while the POST was on its way; did it wait for the first PING?
+print(polling_again.is_set() and called < answered[0], ended - started >= PING_INTERVAL,
+      reasons, f"{{ended - called:.2f}}")
+"""
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
+def test_the_client_patch_sends_the_close_queued_while_a_post_is_on_its_way(tmp_path):
+    patch = "python-engineio-4.15.1-client-close-always-sent.patch"
+    folders = {"released": released_copy("engineio", tmp_path / "as-released"),
+               "patched": patched_copy("engineio", patch, tmp_path / "patched")}  # fmt: skip
+    runs = [(folder, mode) for folder in folders for mode in ("sync", "async")]
+    with ThreadPoolExecutor(len(runs)) as pool:  # each waits for pings: side by side
+        outs = pool.map(lambda r: run_with(folders[r[0]], CLOSE_RACE.format(mode=r[1])), runs)
+        measured = dict(zip(runs, outs, strict=True))  # the last figure: disconnect()'s s
+    outcome = {run: out.rsplit(" ", 1)[0] for run, out in measured.items()}
+    for mode in ("sync", "async"):
+        # as released: the CLOSE never sent, so the GET waited for the PING, "ping timeout"
+        assert outcome["released", mode] == "True True ['ping timeout']", measured
+        # patched: the CLOSE sent once the POST came back, the session ended by the client
+        assert outcome["patched", mode] == "True False ['client disconnect']", measured
 
 
 @pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
