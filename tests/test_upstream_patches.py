@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,13 @@ def patched_copy(package, patch, folder):
     done = subprocess.run(["patch", "-p2", "-d", str(folder), "--forward"], input=diff,
                           text=True, capture_output=True)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+def released_copy(package, folder):
+    """A copy of the installed ``package`` in ``folder``, as released (to compare with)."""
+    installed = Path(importlib.util.find_spec(package).origin).parent
+    shutil.copytree(installed, folder / package, ignore=shutil.ignore_patterns("__pycache__"))
     return folder
 
 
@@ -177,10 +185,128 @@ def test_the_handler_decided_once_patches_ask_inspect_once_not_per_event(tmp_pat
                                                                         patch, args):  # fmt: skip
     program = COUNT_INSPECT.format(package=package, args=args)
     assert run_with(patched_copy(package, patch, tmp_path), program) == "100 1"
-    unpatched = tmp_path / "as-released"
-    installed = Path(importlib.util.find_spec(package).origin).parent
-    shutil.copytree(installed, unpatched / package, ignore=shutil.ignore_patterns("__pycache__"))
+    unpatched = released_copy(package, tmp_path / "as-released")
     assert run_with(unpatched, program) == "100 100"  # once per event, as released
+
+
+# The client's side (docs/upstream.md, 17): a disconnect() made while the write loop is
+# still inside a POST. The server answers the POST that carried the event half a second
+# late, its acknowledgement already sent over the GET, so the client's call() returns and
+# disconnect() runs, once the client's next GET waits, while that POST is on its way: as
+# released, the write loop then finds the state changed and leaves with the CLOSE unsent;
+# the waiting GET ends only with the server's first PING, and the server ends the session
+# at its ping timeout. The official JavaScript client ("node") in the same race, for
+# comparison. Each client has a server of its own; they run side by side. Times are the
+# wall clock's (time.time), shared with Node.
+CLOSE_RACE = """
+import asyncio, os, subprocess, threading, time
+from concurrent.futures import ThreadPoolExecutor
+import engineio, socketio
+from aiohttp import web
+from labsupport.lab import paths, servers
+
+assert engineio.__file__.startswith(sys.path[0]), engineio.__file__
+PING_INTERVAL = 2
+NODE_CLIENT = '''
+const socket = require("socket.io-client").io(process.argv[1], { transports: ["polling"] });
+socket.on("connect", async () => {
+  await socket.timeout(5000).emitWithAck("echo", "hi");
+  const called = Date.now() / 1000;
+  socket.io.engine.on("close", () => console.log(called, Date.now() / 1000));
+  socket.disconnect();
+});
+'''
+
+
+def race(mode):
+    handshake, handled, reasons, took_the_ack, answered = [], [], [], [], []
+    gone, polling_again = threading.Event(), threading.Event()
+    sio = socketio.AsyncServer(async_mode="aiohttp", async_handlers=False,
+                               ping_interval=PING_INTERVAL, ping_timeout=0.5)
+
+    @sio.event
+    async def echo(sid, data):
+        handled.append(data)
+        return data
+
+    @sio.event
+    async def disconnect(sid, reason):
+        reasons.append(reason)
+        gone.set()
+
+    @web.middleware
+    async def late_answer_to_the_event(request, handler):
+        if not handshake:  # the first request: the first PING is due PING_INTERVAL on
+            handshake.append(time.time())
+        if request.method == "GET" and took_the_ack:
+            polling_again.set()  # the client's next long-poll is waiting
+        before = len(handled)
+        response = await handler(request)
+        if request.method == "GET" and handled:
+            took_the_ack.append(request)
+        if request.method == "POST" and len(handled) > before:  # it carried the event
+            await asyncio.sleep(0.5)
+            answered.append(time.time())
+        return response
+
+    app = web.Application(middlewares=[late_answer_to_the_event])
+    server = servers.serve_socketio(sio, name=f"close-race-{mode}", app=app)
+    if mode == "sync":
+        client = socketio.Client()
+        client.connect(server.url, transports=["polling"])
+        client.call("echo", "hi", timeout=5)
+        polling_again.wait(5)
+        called = time.time()
+        client.disconnect()
+        ended = time.time()
+    elif mode == "async":
+        async def call_then_disconnect():
+            client = socketio.AsyncClient()
+            await client.connect(server.url, transports=["polling"])
+            await client.call("echo", "hi", timeout=5)
+            await asyncio.to_thread(polling_again.wait, 5)
+            called = time.time()
+            await client.disconnect()
+            return called, time.time()
+
+        called, ended = asyncio.run(call_then_disconnect())
+    else:  # the official client: its engine's "close", when it has closed the transport
+        node = subprocess.run(["node", "-e", NODE_CLIENT, server.url], capture_output=True,
+                              text=True, timeout=20,
+                              env={**os.environ, "NODE_PATH": str(paths.NODE_MODULES)})
+        called, ended = map(float, node.stdout.split())
+    gone.wait(10)
+    server.stop()
+    # the disconnect began while the POST was on its way; did it wait for the first PING?
+    return (polling_again.is_set() and called < answered[0],
+            ended - handshake[0] >= PING_INTERVAL, reasons, f"{ended - called:.2f}")
+
+
+with ThreadPoolExecutor(len(MODES)) as pool:
+    for mode, figures in zip(MODES, pool.map(race, MODES)):
+        print(mode, *figures)
+"""
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
+def test_the_client_patch_sends_the_close_queued_while_a_post_is_on_its_way(tmp_path):
+    patch = "python-engineio-4.15.1-client-close-always-sent.patch"
+    runs = {  # the official client beside the release, for comparison
+        released_copy("engineio", tmp_path / "as-released"): ["sync", "async", "node"],
+        patched_copy("engineio", patch, tmp_path / "patched"): ["sync", "async"],
+    }
+    with ThreadPoolExecutor(len(runs)) as pool:  # each waits for pings: side by side
+        outs = list(pool.map(lambda run: run_with(run[0], f"MODES = {run[1]}" + CLOSE_RACE),
+                             runs.items()))  # fmt: skip
+    # each line: mode, the race as meant, the first PING waited for, reasons, disconnect()'s s
+    released, patched = ({line.rsplit(" ", 1)[0] for line in out.splitlines()} for out in outs)
+    # as released: the CLOSE never sent, so the GET waited for the PING, "ping timeout";
+    # Node's client waits for the POST's answer ("drain"), then sends DISCONNECT and CLOSE
+    assert released == {"sync True True ['ping timeout']", "async True True ['ping timeout']",
+                        "node True False ['client disconnect']"}, outs  # fmt: skip
+    # patched: the CLOSE sent once the POST came back, the session ended by the client
+    assert patched == {"sync True False ['client disconnect']",
+                       "async True False ['client disconnect']"}, outs  # fmt: skip
 
 
 @pytest.mark.skipif(shutil.which("patch") is None, reason="needs the patch program")
