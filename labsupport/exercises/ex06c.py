@@ -95,12 +95,14 @@ more of each round trip).
                          "RabbitMQ reads prefetch 0 as 'no limit at all', the opposite "
                          "of a budget.")  # fmt: skip
         if n > MOST_PREFETCH:  # no broker takes it: judged here, without a run
-            over = f" ({n * size:,} bytes, over the budget)" if n * size > budget else ""
+            call = f"{choose_prefetch.__name__}({budget:_}, {size:_})"
+            over = (
+                f" ({n * size:,} bytes, over a budget of {budget:,})" if n * size > budget else ""
+            )
             slip = " Did you multiply where you meant to divide?" if n == budget * size else ""
-            raise Incorrect(f"For a budget of {budget:,} bytes and messages of {size:,} "
-                            f"bytes, you chose prefetch {n:,}{over}: AMQP carries "
-                            f"prefetch_count in 16 bits, so a broker takes at most "
-                            f"{MOST_PREFETCH:,}.{slip}")  # fmt: skip
+            most = f"{MOST_PREFETCH:,}"
+            raise Incorrect(f"{call} returned {n:,}{over}: AMQP carries prefetch_count in 16 "
+                            f"bits, so a broker takes at most {most}.{slip}")  # fmt: skip
         return n
 
     def _slip(self, answers):
