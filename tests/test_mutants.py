@@ -149,8 +149,8 @@ def one_broker():
     broker = rabbit_broker.start("mutants-rabbitmq")
     registry.forget(broker.name, broker)  # ours to stop, whatever a check stops
     BROKERS.append(broker)
-    assert left_behind(broker), "a running broker's processes are seen (so none after stop)"
     try:
+        assert left_behind(broker), "a running broker's processes are seen (so none after stop)"
         yield broker
     finally:
         broker.stop()
