@@ -61,6 +61,7 @@ MODULES += ["labsupport.exercises.ex06b", "labsupport.exercises.ex06c"]
 RUNS = {"ex00-08": MODULES[:10], "ex06b": MODULES[10:11], "ex06c": MODULES[11:]}
 
 LEARNER_SLIPS = {  # (what the solution says, what a learner wrote): met in the learner trial
+    # (06b's and 06c's came after it: the slips a novice would make there, written here)
     "ex00.q1": [("text.upper()", "text.upper"), ("text.upper()", "text.capitalize()"),
                 ("return text.upper()", "text.upper()"), ("text.upper()", "[text.upper()]"),
                 ("async def shout", "def shout")],
