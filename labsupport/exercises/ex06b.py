@@ -1,6 +1,6 @@
 """Exercises of notebook 06b (leaving localhost): ``from labsupport.exercises.ex06b import q1``.
 
-q1's checker compares the learner's bounds with the heartbeat's rule on two settings, then
+q1's checker compares the learner's bounds with the heartbeat's rule on three settings, then
 freezes a real client (``lab.dead_peers``) against a real server and checks that the time
 measured lies within the learner's bounds.
 """
@@ -61,7 +61,7 @@ later; one that freezes just after answering waits a whole ping_interval more.
             raise Incorrect(f"a real client frozen against a server with ping_interval="
                             f"{MEASURED[0]}, ping_timeout={MEASURED[1]} was declared gone after "
                             f"{seconds:.2f} s, outside your ({earliest}, {latest}).")  # fmt: skip
-        return (f"Your bounds hold for two settings, and a real client frozen against "
+        return (f"Your bounds hold for {len(SETTINGS)} settings, and a real client frozen against "
                 f"ping_interval={MEASURED[0]}, ping_timeout={MEASURED[1]} was declared gone "
                 "within them.")  # fmt: skip
 
