@@ -2,7 +2,9 @@
 
 Each row is (answer, expected verdict, words the message must contain). The wrong
 answers are the slips a learner makes with the heartbeat's two settings: the interval
-taken for the earliest, the timeout counted twice, the pair swapped, a fixed answer.
+taken for the earliest, the timeout counted twice, the pair swapped, a fixed answer, the
+shorter setting for the earliest, milliseconds, a function that raises. A list of the two
+numbers is taken like a tuple: the question asks for two numbers, and both unpack alike.
 A right answer is also checked against a real client frozen with SIGSTOP.
 """
 
@@ -28,6 +30,10 @@ CASES = [
     (lambda i, t: i + t, "incorrect", "two numbers"),
     (lambda i, t: ("1", "3"), "incorrect", "two numbers"),
     (lambda i, t: (True, 3), "incorrect", "two numbers"),
+    # the mutation run's finds: right on the first two settings, and a raise
+    (lambda i, t: (min(i, t), i + t), "incorrect", "earliest is too early"),
+    (lambda i, t: (1000 * t, 1000 * (i + t)), "incorrect", "milliseconds"),
+    (lambda i, t: (t, i + timeout), "incorrect", "raised NameError"),  # noqa: F821
 ]
 
 

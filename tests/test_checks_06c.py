@@ -31,11 +31,20 @@ prefetch_right = solution_answer(ex06c.q1.problem)
      (lambda budget, size: budget // size - 1, "incorrect", "would fit too"),
      (lambda budget, size: 0, "incorrect", "no limit at all"),
      (lambda budget, size: budget, "incorrect", "over the budget"),
+     (lambda budget, size: budget * size, "incorrect", "multiply where you meant to divide"),
+     (lambda budget, size: round(budget / size), "incorrect", "Round down, not up"),
      (prefetch_right, "correct", "measured")],
 )  # fmt: skip
 def test_ex06c_q1_prefetch_for_a_budget(answer, outcome, words):
     got, text = verdict(ex06c.q1.problem, answer)
     assert (got, words in text) == (outcome, True), text
+
+
+def test_ex06c_q1_one_more_than_fits_is_not_called_rounding_up():
+    """64,000 / 5,000 cannot tell 13 (rounded up) from 12 + 1; 30,000 / 10,000 can."""
+    got, text = verdict(ex06c.q1.problem, lambda budget, size: budget // size + 1)
+    assert got == "incorrect" and "one message more than fits" in text, text
+    assert "Round down" not in text, text
 
 
 def test_ex06c_q1_diagnosis_does_not_give_the_code_away():

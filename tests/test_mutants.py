@@ -16,6 +16,13 @@ the time limit). Each must end in exactly one of:
 - else **survived** (Correct but wrong) or **crashed** (the checker's own error, a
   traceback or noise in the log). Both must be 0.
 
+The run covers the checkers of notebooks 00 to 08 and 05b (``ex00``..``ex08``, ``ex05b``),
+06b (q1 freezes a real client against real servers) and 06c (q1 runs on a real RabbitMQ
+broker), as three tests: ``-k ex06b`` or ``-k ex06c`` runs one notebook's part alone.
+06c's part holds one broker for all its mutants (``AROUND``), stopped after them with its
+epmd; without ``rabbitmq-server`` that part is skipped, saying what to install, except
+under CI (``CI=true``), where it fails.
+
 ``-s`` prints the table. Slow exercises are sampled with a fixed seed (``SAMPLE``); the
 table says how many of how many ran.
 """
@@ -24,6 +31,7 @@ import asyncio
 import base64
 import contextlib
 import importlib
+import io
 import linecache
 import logging
 import os
@@ -38,15 +46,22 @@ import pytest
 from mutants import Mutant, mutants, record_calls
 from solutions import NOTEBOOK_NAMES, Catch
 
-from labsupport.exercises.checks import Choice, Exercise, judge
+from labsupport.exercises.checks import TIME_LIMIT, Choice, Exercise, judge
+from labsupport.lab import rabbit_broker, registry
 
 LIMIT = 6  # s for each mutant's check (checks.TIME_LIMIT is the learners' limit)
+LIMITS = {  # exercise -> its own limit, where a right answer's check takes near LIMIT
+    "ex06b.q1": TIME_LIMIT,  # starts a client program and waits out a heartbeat: 4-5 s busy
+}
 SEED = 29
 SAMPLE = {  # exercise -> at most this many mutants (none now: the whole run fits in CI time)
 }
 MODULES = [f"labsupport.exercises.ex0{n}" for n in range(9)] + ["labsupport.exercises.ex05b"]
+MODULES += ["labsupport.exercises.ex06b", "labsupport.exercises.ex06c"]
+RUNS = {"ex00-08": MODULES[:10], "ex06b": MODULES[10:11], "ex06c": MODULES[11:]}
 
 LEARNER_SLIPS = {  # (what the solution says, what a learner wrote): met in the learner trial
+    # (06b's and 06c's came after it: the slips a novice would make there, written here)
     "ex00.q1": [("text.upper()", "text.upper"), ("text.upper()", "text.capitalize()"),
                 ("return text.upper()", "text.upper()"), ("text.upper()", "[text.upper()]"),
                 ("async def shout", "def shout")],
@@ -72,6 +87,28 @@ LEARNER_SLIPS = {  # (what the solution says, what a learner wrote): met in the 
                  "        peak = max(peak, now)\n"
                  '        now += {"create-room": 1, "delete-room": -1}.get(event, 0)')],
     "ex05b.q3": [("return target_bytes // job_bytes", 'return f"{target_bytes // job_bytes}"')],
+    "ex06b.q1": [("(ping_timeout,", "(ping_interval,"), ("(ping_timeout,", "(0,"),
+                 ("(ping_timeout, ping_interval + ping_timeout)",
+                  "(ping_interval + ping_timeout, ping_timeout)"),
+                 ("(ping_timeout, ping_interval + ping_timeout)",  # taken: two numbers all the same
+                  "[ping_timeout, ping_interval + ping_timeout]"),
+                 ("(ping_timeout, ping_interval + ping_timeout)", "(ping_timeout, ping_interval)"),
+                 ("(ping_timeout,", "(min(ping_interval, ping_timeout),"),
+                 ("(ping_timeout, ping_interval + ping_timeout)",  # the handshake's unit
+                  "(1000 * ping_timeout, 1000 * (ping_interval + ping_timeout))"),
+                 ("return (ping_timeout, ping_interval + ping_timeout)",
+                  "print(ping_timeout, ping_interval + ping_timeout)"),
+                 ("ping_interval + ping_timeout)", "ping_interval + timeout)")],  # another cell's
+    "ex06c.q1": [("budget_bytes // message_bytes", "budget_bytes / message_bytes"),
+                 ("budget_bytes // message_bytes", "-(-budget_bytes // message_bytes)"),
+                 ("budget_bytes // message_bytes", "round(budget_bytes / message_bytes)"),
+                 ("budget_bytes // message_bytes", "budget_bytes // message_bytes + 1"),
+                 ("budget_bytes // message_bytes", "budget_bytes // message_bytes - 1"),
+                 ("budget_bytes // message_bytes", "budget_bytes * message_bytes"),
+                 ("budget_bytes // message_bytes", "budget_bytes % message_bytes"),
+                 ("budget_bytes // message_bytes", "int(budget_bytes / message_bytes)"),
+                 ("return budget_bytes // message_bytes",
+                  'return f"{budget_bytes // message_bytes}"')],
     "ex05.q1": [('    queue.ack(data["clientId"], data["event"], data["messageId"])\n'
                  '    return {"ok": True}',
                  '    return {"ok": queue.ack(data["clientId"], data["event"], '
@@ -100,12 +137,48 @@ LEARNER_SLIPS = {  # (what the solution says, what a learner wrote): met in the 
 }  # fmt: skip
 
 
-def exercises():
-    for name in MODULES:
-        module = importlib.import_module(name)
-        for attribute, value in list(vars(module).items()):
-            if isinstance(value, Exercise):
-                yield f"{name.rsplit('.', 1)[-1]}.{attribute}", value.problem
+def exercises(name):
+    module = importlib.import_module(name)
+    for attribute, value in list(vars(module).items()):
+        if isinstance(value, Exercise):
+            yield f"{name.rsplit('.', 1)[-1]}.{attribute}", value.problem
+
+
+@contextlib.contextmanager
+def one_broker():
+    """One RabbitMQ broker for all of 06c's mutants, stopped after them with its epmd.
+
+    q1's checker uses the broker this process started last (``rabbit_broker.current()``)
+    and else starts one itself, which takes longer than ``LIMIT``."""
+    broker = rabbit_broker.start("mutants-rabbitmq")
+    registry.forget(broker.name, broker)  # ours to stop, whatever a check stops
+    BROKERS.append(broker)
+    try:
+        assert left_behind(broker), "a running broker's processes are seen (so none after stop)"
+        yield broker
+    finally:
+        broker.stop()
+
+
+BROKERS = []  # every broker the run started: the test checks none left a process
+AROUND = {"labsupport.exercises.ex06c": one_broker}  # module -> what its checks need
+NEEDS_RABBITMQ = {"labsupport.exercises.ex06c"}
+
+
+def left_behind(broker):
+    """Processes of ``broker`` still running: an Erlang VM or child naming its folder, or
+    its epmd (by its port), read from ``/proc``."""
+    marks = (str(broker.folder), f"-port {broker.epmd_port}")
+    found = []
+    for entry in os.scandir("/proc"):
+        try:
+            with open(f"{entry.path}/cmdline", "rb") as f:
+                line = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(mark in line for mark in marks):
+            found.append(line[:120])
+    return found
 
 
 def learner_cell(source, filename):
@@ -281,6 +354,28 @@ def judged_elsewhere(problem, mutant, variants):
     return None
 
 
+def as_pair(function):
+    """``function`` with a list answer read as a tuple: 06b's checker takes either."""
+
+    def pair(*args):
+        result = function(*args)
+        return tuple(result) if isinstance(result, list) else result
+
+    return pair
+
+
+def extra_settings(rng):
+    """(ping_interval, ping_timeout): whole seconds and fractions, either one the longer."""
+    pick = rng.choice([lambda: rng.randrange(1, 60), lambda: round(rng.uniform(0.1, 30), 2)])
+    return pick(), pick()
+
+
+def extra_budgets(rng):
+    """(budget_bytes, message_bytes) with room for at least one message, as 06c promises."""
+    size = rng.randrange(1, 10**5)
+    return size * rng.randrange(1, 200) + rng.randrange(size), size
+
+
 def mixed(rng):
     return "".join(rng.choice("aBc xYz!é9") for _ in range(rng.randrange(1, 12)))
 
@@ -318,6 +413,10 @@ EXTRA = {  # exercise -> (rng, solution answer, mutant answer) -> None, or how t
     "ex05b.q3": lambda rng, sol, mut: differs(
         sol, mut, [(rng.randrange(1, 10**7), rng.randrange(1, 10**5)) for _ in range(200)]
     ),
+    "ex06b.q1": lambda rng, sol, mut: differs(
+        as_pair(sol), as_pair(mut), [extra_settings(rng) for _ in range(200)]
+    ),
+    "ex06c.q1": lambda rng, sol, mut: differs(sol, mut, [extra_budgets(rng) for _ in range(200)]),
     "ex07.q4": extra_storage,
     "ex08.q1": lambda rng, sol, mut: differs(
         sol,
@@ -383,9 +482,9 @@ def run_mutant(key, problem, solution, mutant, index):
         answer = learner_cell(mutant.source, f"<cell {key} mutant {index}>")
     except Exception:  # noqa: BLE001 (the cell fails before its check: no mutant to judge)
         return "invalid", ""
-    with listening() as noise:
+    with listening() as noise, contextlib.redirect_stdout(io.StringIO()):  # what it prints
         try:
-            judged = judge(problem, answer, limit=LIMIT)
+            judged = judge(problem, answer, limit=LIMITS.get(key, LIMIT))
         except BaseException as error:  # noqa: BLE001 (a verdict never raises)
             return "crashed", f"judge raised {error!r}"
         time.sleep(0.05)  # late log lines of the check's servers
@@ -399,27 +498,35 @@ def run_mutant(key, problem, solution, mutant, index):
     return ("equivalent", "") if why is None else ("survived", why)
 
 
+def run_exercise(key, problem, bad, show):
+    """Every mutant (or a sample) of ``problem`` through its checker: (ran, of, counts)."""
+    found, solution = mutants_of(key, problem)
+    chosen = list(enumerate(found))
+    if key in SAMPLE and len(chosen) > SAMPLE[key]:
+        chosen = sorted(random.Random(SEED).sample(chosen, SAMPLE[key]))
+    counts = Counter()
+    for index, mutant in chosen:
+        kind, text = run_mutant(key, problem, solution, mutant, index)
+        counts[kind] += 1
+        if kind not in ("killed, specific", "equivalent", "invalid"):
+            bad.append((key, kind, mutant, text))
+        if os.environ.get("MUTANTS_VERBOSE"):
+            show(f"  {key} {kind:17} {mutant.operator:22} {mutant.change[:50]!r:54} {text}")
+    return len(chosen), len(found), counts
+
+
 KINDS = ["killed, specific", "killed, vague", "equivalent", "survived", "crashed"]
 
 
-def run_all(keys=None, show=print):
+def run_all(keys=None, show=print, modules=MODULES):
     table, bad, started = {}, [], time.monotonic()
-    for key, problem in exercises():
-        if keys and key not in keys:
+    for name in modules:
+        chosen = [(key, problem) for key, problem in exercises(name) if not keys or key in keys]
+        if not chosen:
             continue
-        found, solution = mutants_of(key, problem)
-        chosen = list(enumerate(found))
-        if key in SAMPLE and len(chosen) > SAMPLE[key]:
-            chosen = sorted(random.Random(SEED).sample(chosen, SAMPLE[key]))
-        counts = Counter()
-        for index, mutant in chosen:
-            kind, text = run_mutant(key, problem, solution, mutant, index)
-            counts[kind] += 1
-            if kind not in ("killed, specific", "equivalent", "invalid"):
-                bad.append((key, kind, mutant, text))
-            if os.environ.get("MUTANTS_VERBOSE"):
-                show(f"  {key} {kind:17} {mutant.operator:22} {mutant.change[:50]!r:54} {text}")
-        table[key] = (len(chosen), len(found), counts)
+        with AROUND.get(name, contextlib.nullcontext)():
+            for key, problem in chosen:
+                table[key] = run_exercise(key, problem, bad, show)
     show(format_table(table))
     show(f"(the run took {time.monotonic() - started:.0f} s)")
     for key, kind, mutant, text in bad:
@@ -445,10 +552,17 @@ def format_table(table):
 
 # a mutant that drops an await leaves its coroutine unawaited, on purpose: the checker names it
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
-def test_mutation_run():
-    table, bad = run_all()
+@pytest.mark.parametrize("modules", RUNS.values(), ids=RUNS.keys())
+def test_mutation_run(modules):
+    if NEEDS_RABBITMQ & set(modules) and rabbit_broker.program() is None:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"CI runs every checker's mutants: {rabbit_broker.HINT}")
+        pytest.skip(rabbit_broker.HINT)
+    del BROKERS[:]
+    table, bad = run_all(modules=modules)
     problems = [b for b in bad if b[1] in ("survived", "crashed", "killed, vague")]
     assert not problems, "\n".join(f"{k} {kind} {m.change!r}: {t}" for k, kind, m, t in problems)
+    assert all(left_behind(broker) == [] for broker in BROKERS), [left_behind(b) for b in BROKERS]
 
 
 if __name__ == "__main__":

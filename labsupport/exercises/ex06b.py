@@ -1,6 +1,6 @@
 """Exercises of notebook 06b (leaving localhost): ``from labsupport.exercises.ex06b import q1``.
 
-q1's checker compares the learner's bounds with the heartbeat's rule on two settings, then
+q1's checker compares the learner's bounds with the heartbeat's rule on three settings, then
 freezes a real client (``lab.dead_peers``) against a real server and checks that the time
 measured lies within the learner's bounds.
 """
@@ -18,10 +18,13 @@ from labsupport.exercises.checks import (
     Problem,
     ____,
     expect_value,
+    raised,
 )
 from labsupport.lab import dead_peers, servers
 
-SETTINGS = ((2, 1), (5, 3))  # two different inputs: a fixed answer cannot pass both
+# (ping_interval, ping_timeout): different inputs, so a fixed answer cannot pass them all;
+# the last has the timeout longer than the interval, so "the shorter setting" fails too
+SETTINGS = ((2, 1), (5, 3), (2, 5))
 MEASURED = (1, 0.5)  # the setting of the real run
 MARGIN = 0.5  # seconds a busy machine may add
 
@@ -58,13 +61,17 @@ later; one that freezes just after answering waits a whole ping_interval more.
             raise Incorrect(f"a real client frozen against a server with ping_interval="
                             f"{MEASURED[0]}, ping_timeout={MEASURED[1]} was declared gone after "
                             f"{seconds:.2f} s, outside your ({earliest}, {latest}).")  # fmt: skip
-        return (f"Your bounds hold for two settings, and a real client frozen against "
+        return (f"Your bounds hold for {len(SETTINGS)} settings, and a real client frozen against "
                 f"ping_interval={MEASURED[0]}, ping_timeout={MEASURED[1]} was declared gone "
                 "within them.")  # fmt: skip
 
     def _judge(self, gone_within, interval, timeout):
         call = f"gone_within({interval}, {timeout})"
-        got = expect_value(call, gone_within(interval, timeout))
+        try:
+            got = gone_within(interval, timeout)
+        except Exception as error:  # the learner's code raised: say where, not a checker error
+            raise Incorrect(raised(call, error)) from error
+        got = expect_value(call, got)
         if got is ____ or (isinstance(got, tuple | list) and ____ in got):
             raise NotAttempted(UNTOUCHED)
         pair = isinstance(got, tuple | list) and len(got) == 2
@@ -74,12 +81,17 @@ later; one that freezes just after answering waits a whole ping_interval more.
         earliest, latest = got
         if (earliest, latest) == (timeout, interval + timeout):
             return
+        if (earliest, latest) == (1000 * timeout, 1000 * (interval + timeout)):
+            raise Incorrect(f"{call} returned {got!r}: milliseconds, as the handshake's "
+                            "pingInterval and pingTimeout are; the settings here are in "
+                            "seconds, and so is the answer.")  # fmt: skip
         if earliest > latest:
             raise Incorrect(f"{call} returned {got!r}: the earliest comes first, then the latest.")
-        if earliest == interval:
-            raise Incorrect(f"{call} returned {got!r}: the earliest is too late. The client may "
-                            "freeze just before a PING leaves: how long does the server wait "
-                            "after that PING?")  # fmt: skip
+        if earliest == interval:  # too late, or (timeout > interval) too early
+            when = "late" if interval > timeout else "early"
+            raise Incorrect(f"{call} returned {got!r}: the earliest is too {when}. The client "
+                            "may freeze just before a PING leaves: how long does the server "
+                            "wait after that PING?")  # fmt: skip
         if earliest != timeout:
             raise Incorrect(f"{call} returned {got!r}: the earliest is wrong. Which of the two "
                             "settings does the server wait after a PING it sent?")  # fmt: skip

@@ -18,6 +18,7 @@ from labsupport.lab import rabbit_broker
 from labsupport.lab.background import BackgroundLoop
 
 QUEUE = "q1-prefetch"
+MOST_PREFETCH = 65_535  # AMQP 0-9-1 carries prefetch_count in 16 bits
 
 
 async def _held_bytes(url, prefetch, message_bytes, count):
@@ -69,6 +70,7 @@ more of each round trip).
     def verify(self, choose_prefetch):
         self.expect_attempted(choose_prefetch, in_source=True)
         answers = [self._answer(choose_prefetch, *case) for case in self.cases]
+        slip = self._slip(answers)
         broker = rabbit_broker.current()
         started = broker is None
         if started:
@@ -80,7 +82,7 @@ more of each round trip).
                 for (budget, size), n in zip(self.cases, answers, strict=True):
                     count = budget // size + 3
                     most = loop.run(_held_bytes(broker.url, n, size, count), timeout=15)
-                    notes.append(self._judge(budget, size, n, most))
+                    notes.append(self._judge(budget, size, n, most, slip))
             finally:
                 loop.close()
         finally:
@@ -89,15 +91,33 @@ more of each round trip).
         return "; ".join(notes) + "."
 
     def _answer(self, choose_prefetch, budget, size):
-        return whole_number(choose_prefetch, (budget, size), "prefetch_count",
-                            "RabbitMQ reads prefetch 0 as 'no limit at all', the opposite "
-                            "of a budget.")  # fmt: skip
+        n = whole_number(choose_prefetch, (budget, size), "prefetch_count",
+                         "RabbitMQ reads prefetch 0 as 'no limit at all', the opposite "
+                         "of a budget.")  # fmt: skip
+        if n > MOST_PREFETCH:  # no broker takes it: judged here, without a run
+            call = f"{choose_prefetch.__name__}({budget:_}, {size:_})"
+            over = (
+                f" ({n * size:,} bytes, over a budget of {budget:,})" if n * size > budget else ""
+            )
+            slip = " Did you multiply where you meant to divide?" if n == budget * size else ""
+            most = f"{MOST_PREFETCH:,}"
+            raise Incorrect(f"{call} returned {n:,}{over}: AMQP carries prefetch_count in 16 "
+                            f"bits, so a broker takes at most {most}.{slip}")  # fmt: skip
+        return n
 
-    def _judge(self, budget, size, n, most):
+    def _slip(self, answers):
+        """The likely slip behind answers over the budget, read from all of them at once:
+        the first case cannot tell rounding up from adding one, the second can."""
+        if answers == [-(-budget // size) for budget, size in self.cases]:
+            return " Round down, not up."
+        if answers == [budget // size + 1 for budget, size in self.cases]:
+            return " That is one message more than fits."
+        return ""
+
+    def _judge(self, budget, size, n, most, slip):
         held = most * size
         measured = f"with prefetch {n} the consumer held at most {most} messages, {held:,} bytes"
         if n * size > budget:  # the broker may send n at once, whatever this run's timing
-            slip = " Round down, not up." if n == -(-budget // size) else ""
             raise Incorrect(f"For a budget of {budget:,} bytes and messages of {size:,} "
                             f"bytes, {measured}, and the broker may send up to {n} at once, "
                             f"{n * size:,} bytes: over the budget.{slip}")  # fmt: skip
