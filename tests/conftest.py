@@ -7,7 +7,6 @@ import redis
 
 from labsupport.lab import redis_server, registry
 
-
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 
 
