@@ -1,9 +1,12 @@
-"""Shared fixtures (one real Redis server for the whole test session), and no skip in CI."""
+"""Shared fixtures (one real Redis server for the whole test session); every client a
+test made ends with it; and no skip in CI."""
 
 import os
+import weakref
 
 import pytest
 import redis
+import socketio
 
 from labsupport.lab import redis_server, registry
 
@@ -20,6 +23,24 @@ def pytest_runtest_makereport(item, call):
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome, report.longrepr = "failed", f"skipped under CI: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def clients_end_with_their_test(monkeypatch):
+    """Every python-socketio ``Client`` a test made (a ``SimpleClient``'s too) is shut down
+    when the test ends. One whose server stopped first goes on reconnecting in a thread of
+    its own, and joins whichever later test's server gets the old port."""
+    made = weakref.WeakSet()
+    init = socketio.Client.__init__
+
+    def recorded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.add(self)
+
+    monkeypatch.setattr(socketio.Client, "__init__", recorded)
+    yield
+    for client in list(made):
+        client.shutdown()  # disconnects, or ends the reconnection attempts
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ import sqlite3
 import zlib
 
 import pytest
-import socketio
 from built_cells import run_built
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,6 +21,7 @@ from hypothesis import strategies as st
 from labsupport import outbox, partitions
 from labsupport.credit import CreditHub, DiskWindowQueue
 from labsupport.lab import servers
+from labsupport.lab.clients import SimpleClient
 
 NOTEBOOK = "05b_delivery_guarantees.ipynb"
 
@@ -102,7 +102,7 @@ def test_window_holds_what_a_real_credit_hub_holds(hand, credit_hub, n, jobs, se
         server.run(hub.publish("c", "job", job))
     ours, rng = hand["Window"](n, range(1, jobs + 1)), random.Random(seed)
     ours_sent = ours.pump()
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(server.url, auth={"clientId": "c", "credit": n})
         client.call("getAll", {"clientId": "c", "event": "job"})
         while window := hub.window[("c", "job")]:

@@ -14,6 +14,7 @@ from aiohttp import web
 from playwright.sync_api import expect
 
 from labsupport.lab import admin_ui, servers
+from labsupport.lab.clients import SimpleClient
 
 ORIGINAL_POST = engineio.async_socket.AsyncSocket.handle_post_request
 
@@ -34,7 +35,7 @@ def watched():
     clients = []
     try:
         for room in ("store-1", "store-2"):
-            client = socketio.SimpleClient()
+            client = SimpleClient()
             client.connect(server.url)
             client.call("join", room, timeout=5)
             clients.append(client)

@@ -15,6 +15,7 @@ import socketio
 
 from labsupport.credit import DiskWindowQueue
 from labsupport.lab import processes, registry
+from labsupport.lab.clients import SimpleClient
 from labsupport.queue_client import QueueClient
 
 PROGRAM = "labsupport.production.flow_program:from_environment"
@@ -35,7 +36,7 @@ class SlowConsumer:
     """Handles one job per ``work`` seconds (a sleep standing for the work), then acks."""
 
     def __init__(self, url, name, work):
-        self.app, self.name, self.work, self.done = socketio.SimpleClient(), name, work, 0
+        self.app, self.name, self.work, self.done = SimpleClient(), name, work, 0
         self.app.connect(url, auth={"clientId": name})
         self.app.call("getAll", {"clientId": name, "event": "job"})
         self.stopping = threading.Event()

@@ -13,6 +13,7 @@ from labsupport import caps
 from labsupport.ackqueue import MemoryQueue
 from labsupport.caps_programs import make_order
 from labsupport.lab import processes, registry, servers
+from labsupport.lab.clients import SimpleClient
 
 CONNECTED = re.compile(r"connected as")
 
@@ -27,7 +28,7 @@ def hub():
 
 
 def connect(url, client_id, role):
-    client = socketio.SimpleClient()
+    client = SimpleClient()
     client.connect(url, namespace=caps.NAMESPACE, auth={"clientId": client_id, "role": role})
     return client
 

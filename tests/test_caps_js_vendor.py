@@ -6,11 +6,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import socketio
-
 from labsupport import caps
 from labsupport.ackqueue import MemoryQueue
 from labsupport.lab import registry, servers
+from labsupport.lab.clients import SimpleClient
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = Path(__file__).parent / "js" / "caps_vendor.mjs"
@@ -21,7 +20,7 @@ def test_a_javascript_vendor_gets_its_order_delivered_by_a_python_driver():
     hub = caps.CapsHub(MemoryQueue(), log=lambda line: None)
     url = servers.serve_socketio(hub.sio, name="caps-hub").url
     try:
-        driver = socketio.SimpleClient()
+        driver = SimpleClient()
         driver.connect(url, namespace=caps.NAMESPACE, auth={"clientId": "d1", "role": "driver"})
         vendor = subprocess.Popen(["node", str(SCRIPT), url, "js-flowers", "42"], cwd=ROOT,
                                   stdout=subprocess.PIPE, text=True)  # fmt: skip

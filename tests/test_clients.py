@@ -1,7 +1,10 @@
 """labsupport.lab.clients: named, traced clients that re-running a cell replaces, not duplicates."""
 
+import time
+
 import pytest
 import socketio
+from socketio import base_client
 
 from labsupport.lab import clients, servers
 from labsupport.lab.trace import Trace
@@ -55,3 +58,32 @@ def test_after_a_server_restart_the_client_reconnects_with_a_new_sid(sio):
     trace.wait_for("connected", count=2, timeout=10)
     assert alice.sid not in (None, old_sid)
     assert sio.eio.service_task_handle is not None  # pings and time-outs run again
+
+
+def reconnecting_after_its_server_stops(client, server):
+    """Stop ``server``; wait until python-socketio's ``client`` is reconnecting (its
+    thread is in the list before the client holds it as ``_reconnect_task``)."""
+    server.stop()
+    deadline = time.monotonic() + 5
+    while client._reconnect_task is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert client in base_client.reconnecting_clients
+
+
+def test_simple_client_disconnect_also_ends_a_reconnection():
+    """python-socketio's own ``SimpleClient.disconnect()`` leaves it reconnecting for ever."""
+    server = servers.serve_socketio(socketio.AsyncServer(async_mode="aiohttp"), name="gone")
+    simple = clients.SimpleClient()
+    simple.connect(server.url)
+    inner = simple.client
+    reconnecting_after_its_server_stops(inner, server)
+    simple.disconnect()
+    assert inner not in base_client.reconnecting_clients and not simple.connected
+
+
+def test_a_traced_client_stopped_while_reconnecting_stops_reconnecting():
+    server = servers.serve_socketio(socketio.AsyncServer(async_mode="aiohttp"), name="gone")
+    traced = clients.TracedClient("traced").connect(server.url)
+    reconnecting_after_its_server_stops(traced.sio, server)
+    traced.stop()
+    assert traced.sio not in base_client.reconnecting_clients

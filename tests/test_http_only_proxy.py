@@ -17,6 +17,7 @@ import websocket
 
 from labsupport import rawhttp
 from labsupport.lab import http_only_proxy, servers
+from labsupport.lab.clients import SimpleClient
 
 EIO_WEBSOCKET = "/socket.io/?EIO=4&transport=websocket"
 
@@ -90,7 +91,7 @@ def test_close_after_replaces_the_connection_header():
 
 def test_socketio_stays_on_polling_and_carries_events_both_ways(server, proxy):
     sio, io_server = server
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(proxy.url)
         assert client.call("hello", "proxy", timeout=5) == "hello, proxy!"
         io_server.run(sio.emit("news", "pushed", to=client.sid))
@@ -108,7 +109,7 @@ def wait_for(condition, timeout=5):
 
 def test_a_polling_client_disconnects_at_once_through_the_proxy(server, proxy):
     sio, io_server = server
-    client = socketio.SimpleClient()
+    client = SimpleClient()
     client.connect(proxy.url, transports=["polling"])
     assert client.call("hello", "proxy", timeout=5) == "hello, proxy!"
     eio_sid = client.client.eio.sid

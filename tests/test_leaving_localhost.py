@@ -19,6 +19,7 @@ import requests
 import socketio
 
 from labsupport.lab import dead_peers, nginx, processes, registry, servers, tls
+from labsupport.lab.clients import SimpleClient
 
 MARGIN = 1.0  # seconds a busy test machine may add
 
@@ -142,7 +143,7 @@ def test_a_client_trusting_the_course_ca_exchanges_events_over_tls(transport):
     server = servers.serve_socketio(_echo_server(), name="t-tls", ssl=tls.server_context())
     try:
         assert server.url.startswith("https://")
-        with socketio.SimpleClient(http_session=_trusting_session()) as client:
+        with SimpleClient(http_session=_trusting_session()) as client:
             client.connect(server.url, transports=[transport])
             assert client.client.transport() == transport
             assert client.call("echo", "over TLS") == "over TLS"
@@ -154,7 +155,7 @@ def test_a_client_that_does_not_trust_the_ca_is_refused_and_a_wrong_name_too():
     server = servers.serve_socketio(_echo_server(), name="t-tls", ssl=tls.server_context())
     try:
         with pytest.raises(socketio.exceptions.ConnectionError, match="certificate verify failed"):
-            with socketio.SimpleClient() as stranger:
+            with SimpleClient() as stranger:
                 stranger.connect(server.url)
         with socket.create_connection(("127.0.0.1", server.port)) as raw:
             with pytest.raises(ssl.SSLCertVerificationError, match="mismatch"):
@@ -167,7 +168,7 @@ def test_the_tls_bytes_show_the_hellos_and_the_name_but_not_the_text():
     server = servers.serve_socketio(_echo_server(), name="t-tls", ssl=tls.server_context())
     tap = tls.ByteTap(server.port, name="t-tap")
     try:
-        with socketio.SimpleClient(http_session=_trusting_session()) as client:
+        with SimpleClient(http_session=_trusting_session()) as client:
             client.connect(f"https://localhost:{tap.port}", transports=["websocket"])
             assert client.call("echo", "a secret in transit") == "a secret in transit"
     finally:
@@ -227,19 +228,19 @@ def test_polling_through_round_robin_fails_and_ip_hash_keeps_every_session(two_b
 def test_websocket_needs_the_upgrade_headers_but_no_stickiness(two_backends):
     proxy = nginx.start("t-proxy", two_backends, balance="ip_hash", upgrade=False)
     try:
-        with socketio.SimpleClient() as client:  # polling, then a refused upgrade
+        with SimpleClient() as client:  # polling, then a refused upgrade
             client.connect(proxy.url)
             assert client.client.transport() == "polling"
         with pytest.raises(socketio.exceptions.ConnectionError):
-            with socketio.SimpleClient() as client:
+            with SimpleClient() as client:
                 client.connect(proxy.url, transports=["websocket"])
         proxy = nginx.start("t-proxy", two_backends, upgrade=False)  # round robin
         with pytest.raises(socketio.exceptions.ConnectionError):
-            with socketio.SimpleClient() as client:
+            with SimpleClient() as client:
                 client.connect(proxy.url, transports=["websocket"])
         proxy = nginx.start("t-proxy", two_backends)  # round robin, headers passed
         for _ in range(4):
-            with socketio.SimpleClient() as client:
+            with SimpleClient() as client:
                 client.connect(proxy.url, transports=["websocket"])
                 assert client.call("join", "drivers") == "joined drivers"
     finally:

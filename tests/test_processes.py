@@ -3,9 +3,9 @@
 import sys
 
 import pytest
-import socketio
 
 from labsupport.lab import processes, servers
+from labsupport.lab.clients import SimpleClient
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +16,7 @@ def nothing_left_running():
 
 def test_process_serves_and_is_killed_with_signal_9():
     proc = processes.start_python_server("echo", "labsupport.lab.examples:echo_server")
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(proc.url)
         assert client.call("echo", [1, 2], timeout=5) == [1, 2]
     assert proc.kill() == -9

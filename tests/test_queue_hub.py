@@ -9,6 +9,7 @@ from aiohttp import web
 
 from labsupport.ackqueue import MemoryQueue
 from labsupport.lab import faults, servers
+from labsupport.lab.clients import SimpleClient
 from labsupport.production.group_commit import BatchedSqliteQueue, GroupCommitHub
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
@@ -26,7 +27,7 @@ def hub():
 
 
 def raw_client(url, client_id="raw"):
-    client = socketio.SimpleClient()
+    client = SimpleClient()
     client.connect(url, auth={"clientId": client_id})
     return client
 

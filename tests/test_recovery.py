@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from socketio import base_manager
 
 from labsupport.lab import servers, webpage
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.jsclient import OutageClient
 from labsupport.lab.trace import Trace
 from labsupport.recovery import INTERNALS, ClientRecovery, Recovery
@@ -216,7 +217,7 @@ def test_a_forged_or_stale_pid_gets_a_fresh_session_and_nothing_else(served, js)
 
 def test_a_client_that_never_had_a_session_is_unaffected(served):
     server, sio, _, trace = served
-    with socketio.SimpleClient() as plain:
+    with SimpleClient() as plain:
         plain.connect(server.url)
         assert trace.wait_for("connect")[0].payload is None
         emit(server, sio, "news", "hello")

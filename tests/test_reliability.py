@@ -19,6 +19,7 @@ from aiohttp import web
 from labsupport import caps
 from labsupport.ackqueue import MemoryQueue
 from labsupport.lab import examples, processes, registry, servers
+from labsupport.lab.clients import SimpleClient
 from labsupport.queue_client import QueueClient
 from labsupport.queue_hub import QueueHub
 
@@ -191,7 +192,7 @@ def blocks_once_all_have_left(server, timeout=30):
     while time.monotonic() < deadline:
         try:
             if client is None:
-                client = socketio.SimpleClient()
+                client = SimpleClient()
                 client.connect(server.url, transports=["websocket"])
             census = client.call("census", timeout=5)
             if census["sessions"] <= 1:

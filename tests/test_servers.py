@@ -10,6 +10,7 @@ import socketio
 from aiohttp import ClientSession, web
 
 from labsupport.lab import examples, servers
+from labsupport.lab.clients import SimpleClient
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +27,7 @@ echo_sio = examples.echo_server  # a socket.io server whose "echo" acks what it 
 def test_socketio_server_answers_a_real_client():
     server = servers.serve_socketio(echo_sio(), name="echo")
     assert server.url.startswith("http://127.0.0.1:")
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(server.url)
         assert client.call("echo", {"n": 1}, timeout=5) == {"n": 1}
 
@@ -37,7 +38,7 @@ def test_same_name_on_same_port_three_times_replaces_the_old_server():
         server = servers.serve_socketio(echo_sio(), name="again", port=port)
     assert server.port == port
     assert servers.running() == ["again"]
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(server.url)
         assert client.call("echo", "still here", timeout=5) == "still here"
 
@@ -53,14 +54,14 @@ def test_handlers_are_not_doubled_by_a_restart():
 
     for _ in range(2):
         server = servers.serve_socketio(sio, name="counted")
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(server.url)
         assert client.call("ping", timeout=5) == 1
 
 
 def test_stop_with_a_connected_client_is_fast_and_frees_the_port():
     server = servers.serve_socketio(echo_sio(), name="busy")
-    client = socketio.SimpleClient()
+    client = SimpleClient()
     client.connect(server.url)
     started = time.perf_counter()
     server.stop()
@@ -81,7 +82,7 @@ def test_stop_twice_is_harmless_and_stop_all_reports_names():
 def test_run_makes_the_server_emit_from_outside_its_thread():
     sio = socketio.AsyncServer(async_mode="aiohttp")
     server = servers.serve_socketio(sio, name="push")
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(server.url)
         server.run(sio.emit("news", "extra!"))
         assert client.receive(timeout=5) == ["news", "extra!"]
@@ -158,7 +159,7 @@ def test_serve_socketio_guards_the_server_once_however_often_it_is_served():
     server = servers.serve_socketio(sio, name="guarded")
     try:
         assert (sio.course_guard, sio.eio.handlers["message"]) == (guard, handler)
-        with socketio.SimpleClient() as client:  # and it still serves
+        with SimpleClient() as client:  # and it still serves
             client.connect(server.url)
             assert client.call("echo", "hi", timeout=5) == "hi"
     finally:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from labsupport import rawhttp
 from labsupport.lab import servers
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.trace import Trace
 from labsupport.socketio_packets import (
     PacketError,
@@ -102,7 +103,7 @@ def test_the_wiretap_sees_a_real_clients_upgrade_probe_in_order():
     trace = Trace()
     tap = WireTap(trace, server.port, name="wiretap-test-tap")
     try:
-        with socketio.SimpleClient() as client:
+        with SimpleClient() as client:
             client.connect(tap.url)
             assert client.call("hello", "tap", timeout=5) == "hello, tap!"
             seen = [(r.sender, r.event, r.payload, r.conn) for r in trace.records()]

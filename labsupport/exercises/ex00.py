@@ -3,6 +3,7 @@
 import socketio
 
 from labsupport.exercises.checks import Exercise, Incorrect, Problem, call_handler, why_none
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.servers import serve_socketio, stop
 
 
@@ -65,7 +66,7 @@ of that event; the client's `call()` returns it. `sid` says which connection sen
         sio.on("shout", handler)
         server = serve_socketio(sio, name="q1-check")
         try:
-            with socketio.SimpleClient() as client:
+            with SimpleClient() as client:
                 client.connect(server.url)
                 return [client.call("shout", text, timeout=5) for text in self.sent]
         finally:

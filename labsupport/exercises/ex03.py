@@ -15,6 +15,7 @@ from labsupport.exercises.checks import (
     return_in_loop,
     why_none,
 )
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.servers import stop
 
 
@@ -45,7 +46,7 @@ client gets an answer rather than waiting until its timeout.
         errors = []  # what the handler raised: told here, not left in an unread task
         server = server_with("q1-check", lambda sio: sio.on("average", caught(handler, errors)))
         try:
-            with socketio.SimpleClient() as client:
+            with SimpleClient() as client:
                 client.connect(server.url)
                 for numbers, expected in self.cases:
                     got = self._ask(client, numbers)
@@ -143,7 +144,7 @@ skip_sid leaves out the one connection that sent it.
         install = lambda sio: self._install(sio, register)  # noqa: E731
         server = server_with("q2-check", install, async_handlers=False)
         names = ("ann", "ben", "cat")
-        clients = {name: socketio.SimpleClient() for name in names}
+        clients = {name: SimpleClient() for name in names}
         try:
             for client in clients.values():
                 client.connect(server.url)

@@ -5,6 +5,7 @@ import socketio
 from labsupport.exercises._support import drain, installed, server_with
 from labsupport.exercises.checks import Exercise, Incorrect, Problem, expect_value, why_none
 from labsupport.exercises.ex03 import unawaited_calls
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.servers import stop
 
 
@@ -47,7 +48,7 @@ connection.
 
         server = server_with("q1-check", install, async_handlers=False)
         people = {"flowers": {"store": "1-206-flowers"}, "acme": {"store": "acme"}, "driver": None}
-        connected = {name: socketio.SimpleClient() for name in people}
+        connected = {name: SimpleClient() for name in people}
         try:
             for name, auth in people.items():
                 self._connect(connected[name], server.url, name, auth)

@@ -7,12 +7,12 @@ import tempfile
 from pathlib import Path
 
 import requests
-import socketio
 
 from labsupport.credit import DiskWindowQueue
 from labsupport.exercises._support import whole_number
 from labsupport.exercises.checks import Exercise, Incorrect, Problem
 from labsupport.lab import processes
+from labsupport.lab.clients import SimpleClient
 
 PROGRAM = "labsupport.production.flow_program:from_environment"
 
@@ -24,7 +24,7 @@ def fill_to(size):
 
 def drain(url, client_id, credit, count):
     """A consumer with ``credit`` takes ``count`` jobs, acknowledging each; the hub's window."""
-    with socketio.SimpleClient() as app:
+    with SimpleClient() as app:
         app.connect(url, auth={"clientId": client_id, "credit": credit})
         app.call("getAll", {"clientId": client_id, "event": "job"})
         for _ in range(count):

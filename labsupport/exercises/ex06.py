@@ -22,6 +22,7 @@ from labsupport.exercises.checks import (
 )
 from labsupport.exercises.ex03 import unawaited_calls
 from labsupport.lab import redis_server
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.servers import serve_socketio
 
 ORDER = {"store": "1-206-flowers", "orderId": 7}
@@ -125,7 +126,7 @@ Redis, and every server, B included, delivers it to its own members of that room
         return serve_socketio(sio, name=name)
 
     def _client(self, url, store):
-        client = socketio.SimpleClient()
+        client = SimpleClient()
         client.connect(url, auth={"store": store})
         return client
 

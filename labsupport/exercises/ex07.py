@@ -28,6 +28,7 @@ from labsupport.exercises.checks import (
     raised,
     verdict,
 )
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.servers import serve_socketio, stop
 
 AWAITED = {"emit", "enter_room", "leave_room", "publish", "call", "save_session", "get_session"}
@@ -40,7 +41,7 @@ ACME = {"store": "acme", "orderId": "18", "customer": "Grace Hopper", "address":
 
 
 def caps_client(url, client_id, role):
-    client = socketio.SimpleClient()
+    client = SimpleClient()
     try:
         client.connect(url, namespace=NAMESPACE, auth={"clientId": client_id, "role": role})
     except socketio.exceptions.ConnectionError as error:
@@ -311,7 +312,18 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
     def _scenario(self, hub, url):
         caps_client(url, "driver-away", "driver").disconnect()  # known, then gone
         online = caps_client(url, "driver-here", "driver")
-        vendor = caps_client(url, self.orders[0]["store"], "vendor")
+        try:
+            vendor = caps_client(url, self.orders[0]["store"], "vendor")
+        except Incorrect:
+            online.disconnect()
+            raise
+        try:
+            return self._judge(hub, online, vendor)
+        finally:  # a wrong answer too: a client left behind would reconnect for ever
+            for client in (online, vendor):
+                client.disconnect()
+
+    def _judge(self, hub, online, vendor):
         for order in self.orders:
             vendor.call("pickup", order, timeout=5)
         if hub.error is not None:
@@ -368,8 +380,6 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
             raise Incorrect(f"the vendor asked for pickups {sent!r}; for the driver who is "
                             f"away, the queue holds {away!r}, expected them all: use "
                             "hub.publish, which queues before it sends.")  # fmt: skip
-        for client in (online, vendor):
-            client.disconnect()
         return "the driver who was away finds the order queued for it."
 
     @staticmethod

@@ -28,9 +28,9 @@ Two things python-socketio's ``instrument()`` does that a reader should know:
 
 import secrets
 
-import socketio
 from aiohttp import web
 
+from labsupport.lab.clients import SimpleClient
 from labsupport.lab.paths import NODE_MODULES
 
 UI = NODE_MODULES / "@socket.io" / "admin-ui" / "ui" / "dist"
@@ -104,7 +104,7 @@ def admin_view(url, password, timeout=5):
     raises ``socketio.exceptions.ConnectionError``, as the UI shows "authentication failed".
     """
     auth = {"username": USERNAME, "password": password}
-    with socketio.SimpleClient() as admin:
+    with SimpleClient() as admin:
         admin.connect(url, namespace="/admin", auth=auth, wait_timeout=timeout)
         while True:
             event, *args = admin.receive(timeout=timeout)

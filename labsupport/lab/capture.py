@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from labsupport.lab import pcap
+from labsupport.lab.clients import SimpleClient
 
 SHIPPED = Path(__file__).parent / "captures"
 SCENARIOS = ("tcp", "udp", "websocket", "socketio")
@@ -170,7 +171,7 @@ def socketio_scenario():
     sio = socketio.AsyncServer(async_mode="aiohttp")
     sio.on("hello", lambda sid, name: f"hello, {name}!")
     server = servers.serve_socketio(sio, name="capture")
-    with socketio.SimpleClient() as client:
+    with SimpleClient() as client:
         client.connect(server.url, transports=["websocket"])
         seen = {"ack": client.call("hello", "capture", timeout=5)}
     server.stop()

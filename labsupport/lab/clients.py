@@ -11,6 +11,12 @@ kernel exit disconnects them all.
 ``TracedClient`` also records every event it receives into a trace (with a catch-all
 handler, ``"*"``), unless you pass ``record_all=False`` and add only the handlers
 you want on ``client.sio``.
+
+``SimpleClient`` is python-socketio's, with one change the course needs: its
+``disconnect()`` also ends a reconnection under way. python-socketio's own (5.18) does
+nothing to a client whose server went away first, so that client goes on trying in a
+thread of its own, and joins whichever server next gets the port (the checkers and the
+tests start many servers in one process). ``docs/upstream.md`` has the reproduction.
 """
 
 import socketio
@@ -69,9 +75,9 @@ class TracedClient:
         return self.sio.get_sid()
 
     def stop(self):
-        """Disconnect (no reconnecting after this) and forget the name."""
+        """Disconnect, or end a reconnection under way, and forget the name."""
         registry.forget(self.name, self)
-        self.sio.disconnect()
+        self.sio.shutdown()
 
     def __repr__(self):
         state = "connected" if self.sio.connected else "not connected"
@@ -85,3 +91,12 @@ def connect(name, url, trace=None, auth=None, record_all=True, **connect_options
     """
     client = TracedClient(name, trace, record_all=record_all)
     return client.connect(url, auth=auth, **connect_options)
+
+
+class SimpleClient(socketio.SimpleClient):
+    """python-socketio's ``SimpleClient``; ``disconnect()`` also ends a reconnection."""
+
+    def disconnect(self):
+        if self.client is not None:
+            self.client.shutdown()  # disconnects, or stops the reconnection attempts
+        self.client, self.connected = None, False
