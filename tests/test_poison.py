@@ -75,7 +75,7 @@ import sys, threading
 import socketio
 
 URL, NAME = sys.argv[1:3]
-with SimpleClient() as app:
+with socketio.SimpleClient() as app:
     app.connect(URL, auth={"clientId": NAME})
     sent = app.call("getAll", {"clientId": NAME, "event": "order"})["sent"]
     for _ in range(sent):
