@@ -127,11 +127,12 @@ SPREAD = {
     "test_claims_any_seed.py::test_every_claim_holds_on_another_seed",
     "test_core_path.py::test_the_core_cells_alone_run_in_a_fresh_kernel",
 }
-SLOW = {  # run notebooks, JupyterLab, a fresh set-up or a wheel build: not in --quick
+SLOW = {  # notebooks, JupyterLab, a fresh set-up, a wheel, the mutation run: not in --quick
     *SPREAD,
     "test_jupyterlab.py",
     "test_fresh_setup.py",
     "test_wheel.py",
+    "test_mutants.py",  # every checker on its mutants: about 2½ minutes on one worker
     "test_faults_at_scale.py",
     "test_frames_by_hand.py",
     "test_fast_socket.py::test_no_task_is_left_after_500_clients_connect_and_drop",
@@ -152,6 +153,7 @@ COST = {
     "05b_delivery_guarantees": 200,
     "06b_leaving_localhost": 150,
     "test_faults_at_scale.py": 150,
+    "test_mutants.py": 150,
 }
 
 
