@@ -75,6 +75,20 @@ def processes_of(owner, programs=COURSE_PROGRAMS):
     return found
 
 
+def command_lines(*marks):
+    """Command lines (their first 120 characters) of running processes that name any of
+    ``marks``: a broker's folder, say, or its epmd's ``-port N``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # not a process, gone already, or not ours to read
+            continue
+        if any(mark in line for mark in marks):
+            found.append(line[:120])
+    return found
+
+
 def send(client, cells):
     """Send every cell without waiting, as Run All does; return the message ids."""
     return [

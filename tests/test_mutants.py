@@ -43,6 +43,7 @@ import time
 from collections import Counter
 
 import pytest
+from kernel_run import command_lines
 from mutants import Mutant, mutants, record_calls
 from solutions import NOTEBOOK_NAMES, Catch
 
@@ -168,17 +169,7 @@ NEEDS_RABBITMQ = {"labsupport.exercises.ex06c"}
 def left_behind(broker):
     """Processes of ``broker`` still running: an Erlang VM or child naming its folder, or
     its epmd (by its port), read from ``/proc``."""
-    marks = (str(broker.folder), f"-port {broker.epmd_port}")
-    found = []
-    for entry in os.scandir("/proc"):
-        try:
-            with open(f"{entry.path}/cmdline", "rb") as f:
-                line = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if any(mark in line for mark in marks):
-            found.append(line[:120])
-    return found
+    return command_lines(str(broker.folder), f"-port {broker.epmd_port}")
 
 
 def learner_cell(source, filename):

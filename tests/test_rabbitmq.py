@@ -4,9 +4,8 @@ Every test talks to a real ``rabbitmq-server`` started on ports of its own; none
 fixed port. Without the package the module is skipped, saying what to install.
 """
 
-import os
-
 import pytest
+from kernel_run import command_lines
 
 from labsupport import delivery
 from labsupport.lab import background, clients, processes, rabbit_broker, registry, trace
@@ -19,16 +18,8 @@ from labsupport import rabbit  # noqa: E402  (needs aio_pika)
 
 def erlang_processes(marker):
     """Erlang VMs and epmds whose command line names ``marker`` (a folder or a port)."""
-    found = []
-    for entry in os.scandir("/proc"):
-        try:
-            with open(f"{entry.path}/cmdline", "rb") as f:
-                line = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in line and ("beam" in line or "epmd" in line or "erl_child" in line):
-            found.append(line[:120])
-    return found
+    return [line for line in command_lines(marker)
+            if "beam" in line or "epmd" in line or "erl_child" in line]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
