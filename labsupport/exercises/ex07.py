@@ -311,16 +311,13 @@ when it comes back and asks `getAll`, and it stays queued until the driver ackno
 
     def _scenario(self, hub, url):
         caps_client(url, "driver-away", "driver").disconnect()  # known, then gone
-        online = caps_client(url, "driver-here", "driver")
-        try:
-            vendor = caps_client(url, self.orders[0]["store"], "vendor")
-        except Incorrect:
-            online.disconnect()
-            raise
-        try:
+        clients = []
+        try:  # closed on a wrong answer too: a client left behind would reconnect for ever
+            clients.append(online := caps_client(url, "driver-here", "driver"))
+            clients.append(vendor := caps_client(url, self.orders[0]["store"], "vendor"))
             return self._judge(hub, online, vendor)
-        finally:  # a wrong answer too: a client left behind would reconnect for ever
-            for client in (online, vendor):
+        finally:
+            for client in clients:
                 client.disconnect()
 
     def _judge(self, hub, online, vendor):
