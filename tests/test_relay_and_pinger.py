@@ -18,14 +18,14 @@ def echo():
 def test_no_loss_means_every_ping_answers(echo):
     report = pinger.ping(relay.start_relay(echo.port).port, count=10)
     assert (report.sent, report.received, report.loss) == (10, 10, 0.0)
-    assert all(rtt < 0.1 for rtt in report.rtts)
+    assert all(rtt < 0.5 for rtt in report.rtts)  # on 127.0.0.1, even on a busy machine
 
 
 def test_same_seed_loses_the_same_pings_and_everything_is_counted(echo):
     results = []
     for _ in range(2):
         lossy = relay.start_relay(echo.port, loss=0.3, seed=11)
-        report = pinger.ping(lossy.port, count=30, timeout=0.05)
+        report = pinger.ping(lossy.port, count=30, timeout=0.3)  # a later reply: lost
         stats = lossy.protocol.stats
         assert stats["received"] == stats["dropped"] + stats["forwarded"]
         assert report.received < 30
