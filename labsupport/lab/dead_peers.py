@@ -42,9 +42,17 @@ class Peer(processes.ServerProcess):
 
     frozen_at = None
 
-    def freeze(self):
-        """Stop the process where it is: no more PONGs, no FIN, no RST. Returns the time."""
+    def freeze(self, timeout=5):
+        """Stop the process where it is: no more PONGs, no FIN, no RST. Returns the time.
+
+        SIGSTOP takes effect when each thread next runs: on a busy machine a thread
+        woken to stop may first finish a ``recv`` that data reached meanwhile. So this
+        returns only once every thread is stopped (``T`` in ``/proc``): from then on,
+        what arrives stays unread in the socket's receive buffer."""
         os.kill(self.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + timeout
+        while not _stopped(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
         self.frozen_at = time.monotonic()
         return self.frozen_at
 
@@ -59,6 +67,15 @@ class Peer(processes.ServerProcess):
     def stop(self, timeout=10):
         self.thaw()
         return super().stop(timeout)
+
+
+def _stopped(pid):
+    """Is every thread of process ``pid`` stopped by a signal (state ``T`` in ``/proc``)?"""
+    states = []
+    for task in os.scandir(f"/proc/{pid}/task"):
+        with open(f"{task.path}/stat") as stat:
+            states.append(stat.read().rpartition(")")[2].split()[0])
+    return all(state == "T" for state in states)
 
 
 def start_peer(name, sio_urls=(), tcp_ports=(), client_id=None, timeout=20):
