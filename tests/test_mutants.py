@@ -20,8 +20,8 @@ The run covers the checkers of notebooks 00 to 08 and 05b (``ex00``..``ex08``, `
 06b (q1 freezes a real client against real servers) and 06c (q1 runs on a real RabbitMQ
 broker), as three tests: ``-k ex06b`` or ``-k ex06c`` runs one notebook's part alone.
 06c's part holds one broker for all its mutants (``AROUND``), stopped after them with its
-epmd; without ``rabbitmq-server`` that part is skipped, saying what to install, except
-under CI (``CI=true``), where it fails.
+epmd; without ``rabbitmq-server`` that part is skipped, saying what to install (under
+CI, ``CI=true``, ``conftest.py`` makes every skip a failure).
 
 ``-s`` prints the table. Slow exercises are sampled with a fixed seed (``SAMPLE``); the
 table says how many of how many ran.
@@ -546,9 +546,7 @@ def format_table(table):
 @pytest.mark.parametrize("modules", RUNS.values(), ids=RUNS.keys())
 def test_mutation_run(modules):
     if NEEDS_RABBITMQ & set(modules) and rabbit_broker.program() is None:
-        if os.environ.get("CI", "").lower() in ("true", "1"):
-            pytest.fail(f"CI runs every checker's mutants: {rabbit_broker.HINT}")
-        pytest.skip(rabbit_broker.HINT)
+        pytest.skip(rabbit_broker.HINT)  # under CI, conftest.py makes a skip a failure
     del BROKERS[:]
     table, bad = run_all(modules=modules)
     problems = [b for b in bad if b[1] in ("survived", "crashed", "killed, vague")]
