@@ -21,6 +21,7 @@ hear the request.
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -73,8 +74,8 @@ def _stopped(pid):
     """Is every thread of process ``pid`` stopped by a signal (state ``T`` in ``/proc``)?"""
     states = []
     for task in os.scandir(f"/proc/{pid}/task"):
-        with open(f"{task.path}/stat") as stat:
-            states.append(stat.read().rpartition(")")[2].split()[0])
+        with contextlib.suppress(FileNotFoundError), open(f"{task.path}/stat") as stat:
+            states.append(stat.read().rpartition(")")[2].split()[0])  # a thread may just end
     return all(state == "T" for state in states)
 
 
