@@ -9,7 +9,10 @@ These helpers let the tests do both.
 import contextlib
 import os
 import queue
+import re
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -123,6 +126,80 @@ def problems(cells, contents):
             first_line = source.splitlines()[0]
             found.append(f"cell {number} ({first_line!r}): {content['status']} {detail}".strip())
     return found
+
+
+def run_one(client, cell):
+    """Run one cell as nbval does; return its reply and what it printed, by stream name
+    (``{"stdout": "..."}``), as nbformat would store it."""
+    (msg_id,) = send(client, [cell])
+    (content,) = replies(client, [msg_id])
+    printed = {}
+    if content["status"] == "no reply":
+        return content, printed
+    while True:  # the kernel says "idle" for a cell after its last output
+        try:
+            message = client.get_iopub_msg(timeout=REPLY_TIMEOUT)
+        except queue.Empty:
+            break
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, body = message["msg_type"], message["content"]
+        if kind == "stream":
+            printed[body["name"]] = printed.get(body["name"], "") + body["text"]
+        elif kind == "status" and body["execution_state"] == "idle":
+            break
+    return content, printed
+
+
+CLAIM = re.compile(r"^claim: (?P<statement>.*): (?P<verdict>True|False)$", re.MULTILINE)
+
+
+def claims_in(texts):
+    """(statement, verdict) of every ``claim:`` line in ``texts`` (printed outputs), in order."""
+    return [(m["statement"], m["verdict"]) for text in texts for m in CLAIM.finditer(text)]
+
+
+def claims(notebook):
+    """(statement, verdict) of every claim line in a notebook's text outputs, in order."""
+    return claims_in(
+        output.text
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
+
+
+def claim_problems(committed, fresh, where):
+    """What is wrong with the claims of a run, against the committed notebook's: another
+    list of statements, or a verdict that is not True. Empty when all is well."""
+    found = []
+    if [s for s, _ in fresh] != [s for s, _ in committed]:
+        found.append(f"{where}: the claims differ from the committed run: {fresh!r}")
+    found += [f"{where}: {s}: {v}" for s, v in fresh if v != "True"]
+    return found
+
+
+# Two of the seed rounds of test_claims_any_seed.py are other tests' runs: JupyterLab's
+# Run All in a browser (test_jupyterlab.py) runs on seed 2, and the busy-machine round,
+# nbval's second run of every cell (notebook_runs.py), on seed 4 beside a spinning core.
+JUPYTERLAB_SEED = 2
+BUSY_SEED = 4
+
+
+@contextlib.contextmanager
+def busy_cpu(enabled=True):
+    """A process that spins on one core for as long as the block runs."""
+    if not enabled:
+        yield
+        return
+    # it also stops by itself after 15 minutes, should the test die before killing it
+    spin = "import time\nend = time.monotonic() + 900\nwhile time.monotonic() < end: pass"
+    hog = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
 
 
 def run_cells(cwd, cells, owner=None, env=None):

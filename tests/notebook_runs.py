@@ -6,14 +6,20 @@ not executed again from the start for them:
 
 1. its kernel carries a ``LABSUPPORT_OWNER`` mark of its own, and a ``TMPDIR`` of its own
    (an empty folder: the kernel's ``/tmp``);
-2. after nbval's last cell, one more item, ``every cell again, then close``:
-   - runs every code cell a second time in the same kernel (Run All twice in one kernel
-     works; a cell tagged ``raises-exception`` must raise again, any other must not);
-     the learner's copy of notebook 07 differs from the solved one only in its four stage
-     cells, so it is not run twice;
-   - shuts the kernel down as closing a notebook does (no ``stop_all()``);
-   - requires that no server process, Chromium or Redis with its mark still runs, and that
-     its ``TMPDIR`` is empty again: nothing left behind in ``/tmp``.
+2. after nbval's last cell, three more items:
+   - ``every cell again on the busy round``: every code cell a second time in the same
+     kernel (Run All twice in one kernel works; a cell tagged ``raises-exception`` must
+     raise again, any other must not). That run is also the busy-machine round of
+     ``test_claims_any_seed.py``: seed 4 (``evidence.SEED``, which every seeded
+     experiment reads when it runs), while another process spins on one core. One
+     execution serves both, so the notebook is not run a third time from the start;
+   - ``every claim holds on the busy round``: each ``claim:`` line that run printed is
+     True, and they are the committed run's claims;
+   - ``closed, nothing left behind``: shuts the kernel down as closing a notebook does
+     (no ``stop_all()``), and requires that no server process, Chromium or Redis with its
+     mark still runs, and that its ``TMPDIR`` is empty again: nothing left in ``/tmp``.
+   The learner's copy of notebook 07 differs from the solved one only in its four stage
+   cells, so it is not run twice: it has the last item only.
 
 nbval itself kills its kernel outright at the end (no exit code runs); this item closes it
 first, so the end is the learner's.
@@ -27,14 +33,35 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
-from kernel_run import code_cells, new_owner, problems, processes_of, replies, send
+from kernel_run import (
+    BUSY_SEED,
+    busy_cpu,
+    claim_problems,
+    claims,
+    claims_in,
+    code_cells,
+    new_owner,
+    problems,
+    processes_of,
+    replies,
+    run_one,
+    send,
+)
 from nbval.plugin import IPyNbFile
 
 from labsupport.lab import scratch
 from labsupport.lab.processes import OWNER_VARIABLE
 
-AGAIN = "every cell again, then close"
+AGAIN = "every cell again on the busy round"
+CLAIMS = "every claim holds on the busy round"
+CLOSED = "closed, nothing left behind"
+# sent before the second run: the seed every seeded experiment reads when it runs
+ON_BUSY_SEED = (
+    f"import os\nos.environ['COURSE_SEED'] = '{BUSY_SEED}'\n"
+    f"from labsupport.lab import evidence\nevidence.SEED = {BUSY_SEED}"
+)
 
 
 class KernelMarks:
@@ -75,26 +102,54 @@ def setup(self):
 
 def collect(self):
     yield from _collect(self)
-    yield AgainAndClose.from_parent(self, name=AGAIN)
+    if not Path(self.path).stem.endswith("_starter"):
+        yield AgainOnTheBusyRound.from_parent(self, name=AGAIN)
+        yield ClaimsOfTheBusyRound.from_parent(self, name=CLAIMS)
+    yield Closed.from_parent(self, name=CLOSED)
 
 
 def teardown(self):
     try:
-        _teardown(self)  # kills the kernel if AgainAndClose did not close it
+        _teardown(self)  # kills the kernel if Closed did not close it
     finally:
         if getattr(self, "marks", None) is not None:
             self.marks.remove()
 
 
-class AgainAndClose(pytest.Item):
-    def runtest(self):
-        notebook = self.parent
-        kernel, path = notebook.kernel, Path(notebook.path)
+class NotebookItem(pytest.Item):
+    """An item that works on nbval's kernel for the notebook, after nbval's cells."""
+
+    def kernel(self):
+        kernel = self.parent.kernel
         assert kernel is not None and kernel.is_alive(), "nbval's kernel is not running"
-        if not path.stem.endswith("_starter"):
-            cells = code_cells(path)
-            contents = [replies(kernel.kc, send(kernel.kc, [cell]))[0] for cell in cells]
-            assert problems(cells, contents) == [], "the second run in the same kernel"
+        return kernel
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.parent.name}::{self.name}"
+
+
+class AgainOnTheBusyRound(NotebookItem):
+    def runtest(self):
+        path = Path(self.parent.path)
+        cells, runs = code_cells(path), busy_round(self.kernel().kc, path)
+        self.parent.busy_round = runs
+        contents = [content for content, _ in runs]
+        assert problems(cells, contents) == [], "the second run in the same kernel"
+
+
+class ClaimsOfTheBusyRound(NotebookItem):
+    def runtest(self):
+        path = Path(self.parent.path)
+        runs = getattr(self.parent, "busy_round", None)
+        if runs is None:  # this item alone was chosen (-k): its round has not run yet
+            runs = self.parent.busy_round = busy_round(self.kernel().kc, path)
+        assert claim_problems(claims(nbformat.read(path, as_version=4)), busy_claims(runs),
+                              f"COURSE_SEED={BUSY_SEED} on a busy machine") == []  # fmt: skip
+
+
+class Closed(NotebookItem):
+    def runtest(self):
+        notebook, kernel = self.parent, self.kernel()
         process = kernel.km.provisioner.process  # the kernel's Popen
         kernel.kc.stop_channels()
         # as closing the notebook's tab does; on a busy machine, stopping every server
@@ -110,8 +165,19 @@ class AgainAndClose(pytest.Item):
             f"the kernel left files in its TMPDIR (its /tmp); it exited with {exit_code}"
         )
 
-    def reportinfo(self):
-        return self.path, 0, f"{self.parent.name}::{AGAIN}"
+
+def busy_round(client, path):
+    """Every code cell of the notebook at ``path`` again, in the kernel of ``client``, on
+    seed 4 beside a spinning core: each cell's (reply, what it printed)."""
+    (seeded,) = replies(client, send(client, [(ON_BUSY_SEED, False)]))
+    assert seeded["status"] == "ok", seeded
+    with busy_cpu():
+        return [run_one(client, cell) for cell in code_cells(path)]
+
+
+def busy_claims(runs):
+    """The claims that ``runs`` (as ``busy_round`` gives them) printed, in order."""
+    return claims_in(text for _, printed in runs for text in printed.values())
 
 
 IPyNbFile.setup, IPyNbFile.collect, IPyNbFile.teardown = setup, collect, teardown
@@ -142,18 +208,36 @@ SLOW = {  # notebooks, JupyterLab, a fresh set-up, a wheel, the mutation run: no
     "test_grade.py::test_nothing_was_left_running_by_the_course_notebooks",
     "test_grade.py::test_without_isolation_the_report_says_so_and_nothing_is_left",
 }  # and every test that uses test_grade.py's graded notebooks (course_grades, fault_grades)
-# Seconds a group takes on a quiet 2-core machine (measured with --durations; the rest
-# take a few seconds): the order in which work is handed out.
+# Seconds a group takes on a quiet 2-core machine (measured with a timeline of a full run
+# in a fresh clone; the rest take a few seconds): the order in which work is handed out,
+# so that the run does not end with one worker on a long group while the others wait.
 COST = {
-    "test_jupyterlab.py": 600,
-    "test_fresh_setup.py": 300,
-    "test_grade.py": 240,
-    "01_sockets_tcp_udp": 300,
-    "08_measuring": 300,
-    "05b_delivery_guarantees": 200,
-    "06b_leaving_localhost": 150,
-    "test_faults_at_scale.py": 150,
-    "test_mutants.py": 150,
+    "test_jupyterlab.py": 390,
+    "test_mutants.py": 135,
+    "05b_delivery_guarantees": 110,
+    "test_grade.py": 95,
+    "08_measuring": 95,
+    "01_sockets_tcp_udp": 80,
+    "06b_leaving_localhost": 80,
+    "test_faults_at_scale.py": 70,
+    "test_notebook01_built.py": 63,
+    "test_spec_engineio.py": 62,
+    "test_fresh_setup.py": 58,
+    "test_fast_socket.py": 46,
+    "06c_rabbitmq": 42,
+    "test_rabbitmq.py": 28,
+    "test_leaving_localhost.py": 26,
+    "02_websockets_and_http": 24,
+    "07_capstone_caps": 23,
+    "test_frames_by_hand.py": 19,
+    "04_rooms_and_namespaces": 17,
+    "03_socketio_events": 16,
+    "test_reliability.py": 16,
+    "test_solutions.py": 15,
+    "test_admin_ui.py": 15,
+    "test_upstream_patches.py": 14,
+    "test_caps.py": 14,
+    "test_checks_03_04.py": 13,
 }
 
 
@@ -201,7 +285,7 @@ def pytest_collection_modifyitems(config, items):
     def cost(item):
         where = _where(item)
         group = where if where in SPREAD else where.split("::")[0]
-        default = 60 if where in SPREAD else 120 if item.path.suffix == ".ipynb" else 5
+        default = 40 if where in SPREAD else 15 if item.path.suffix == ".ipynb" else 5
         return -COST.get(group, default), _group(item.nodeid)
 
     position = {item: index for index, item in enumerate(items)}

@@ -5,9 +5,12 @@ JupyterLab runs on 127.0.0.1 with a throw-away configuration, over a copy of
 ``notebooks/``; Debian's Chromium, driven by Playwright, opens each notebook, runs
 ``Run > Run All Cells``, waits until no cell is queued, saves, and the saved file is
 read back: every code cell executed, no error except in cells tagged
-``raises-exception``. Then the kernel is shut down, as closing the tab would, and no
-server process, Chromium or Redis the notebook started may remain (only processes with
-this JupyterLab's ``LABSUPPORT_OWNER`` mark count: not another learner's).
+``raises-exception``, and every ``claim:`` line True, the same claims as the committed
+run. The kernels run on seed 2 (``COURSE_SEED``): this Run All is also that seed's round
+of ``test_claims_any_seed.py``, so no notebook is executed once more for it. Then the
+kernel is shut down, as closing the tab would, and no server process, Chromium or Redis
+the notebook started may remain (only processes with this JupyterLab's
+``LABSUPPORT_OWNER`` mark count: not another learner's).
 
 The browser may reach only the Jupyter server's host and port, as a learner's browser
 on a JupyterHub or Binder would: Playwright refuses every other request and WebSocket.
@@ -33,7 +36,7 @@ import pytest
 import requests
 from jupyter_client import BlockingKernelClient
 from jupyter_core.paths import jupyter_runtime_dir
-from kernel_run import new_owner, processes_of
+from kernel_run import JUPYTERLAB_SEED, claim_problems, claims, new_owner, processes_of
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
@@ -43,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = os.environ.get("COURSE_SCREENSHOTS")
 OWNER = new_owner()  # the mark of every process this JupyterLab's kernels start
+# the seed its kernels run on; the README's pictures keep the committed run's (seed 1)
+SEED = 1 if SHOTS else JUPYTERLAB_SEED
 # (notebook, a text in the cell, file name): the README's pictures of single cells
 CELL_SHOTS = [
     ("00_start_here", 'trace.diagram("notebook 00', "sequence-diagram.png"),
@@ -68,7 +73,8 @@ def lab(tmp_path_factory):
     port = redis_server.free_port()
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "JUPYTER_CONFIG_DIR": str(home / "config"), "LABSUPPORT_OWNER": OWNER}  # fmt: skip
+           "JUPYTER_CONFIG_DIR": str(home / "config"), "LABSUPPORT_OWNER": OWNER,
+           "COURSE_SEED": str(SEED)}  # fmt: skip
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
             f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={home}"]  # fmt: skip
@@ -202,7 +208,11 @@ def test_run_all_in_jupyterlab_in_a_real_browser(lab, page, notebook):
         frame.get_by_text('news ["sent from Python"]').wait_for(timeout=10_000)
     take_screenshots(page, notebook.stem)
     assert figures_without_alt_text(page) == []
-    assert saved_problems(read_saved(saved, before)) == []
+    ran = read_saved(saved, before)
+    assert saved_problems(ran) == []
+    committed = claims(nbformat.read(notebook, as_version=4))
+    where = f"Run All in JupyterLab, COURSE_SEED={SEED}"
+    assert claim_problems(committed, claims(ran), where) == []
     assert code_cells == sum(c.cell_type == "code" for c in nbformat.read(notebook, 4).cells)
     assert shut_down_kernels(url) == [], "a process outlived its notebook's kernel"
 

@@ -2,7 +2,8 @@
 
 Every notebook's own run is checked by nbval, and by the item ``notebook_runs.py`` adds
 after nbval's last cell, on the same kernel: every cell again (Run All twice in one kernel
-works), then the kernel closed, and nothing of it left running or in its ``TMPDIR``.
+works; that run is also the busy-machine round of every claim, on seed 4), then the kernel
+closed, and nothing of it left running or in its ``TMPDIR``.
 ``test_jupyterlab.py`` presses Run All in a real JupyterLab.
 
 Leak checks count only the processes their own kernel started (each kernel gets its own
@@ -14,8 +15,19 @@ import signal
 import time
 from pathlib import Path
 
+import nbformat
 from jupyter_client.manager import start_new_kernel
-from kernel_run import NOTEBOOKS, kernel, new_owner, problems, processes_of, replies, send
+from kernel_run import (
+    NOTEBOOKS,
+    claim_problems,
+    kernel,
+    new_owner,
+    problems,
+    processes_of,
+    replies,
+    send,
+)
+from notebook_runs import busy_claims, busy_round
 
 from labsupport.lab import scratch
 from labsupport.lab.processes import OWNER_VARIABLE
@@ -140,3 +152,25 @@ def printed(client, code):
     )
     assert reply["content"]["status"] == "ok", reply["content"]
     return "".join(shown).split()
+
+
+def test_the_second_run_is_the_busy_round_and_a_claim_true_on_one_seed_fails(tmp_path):
+    """nbval's kernel runs every cell again on seed 4 (``notebook_runs.py``): a claim that
+    holds only on the committed seed is False there, and one that holds on both is True."""
+
+    def notebook(holds):
+        cell = nbformat.v4.new_code_cell(
+            f"from labsupport.lab import evidence\nevidence.claim('the seed', {holds})"
+        )
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+        return path
+
+    with kernel(tmp_path) as client:
+        on_both = busy_round(client, notebook("evidence.seed() in (1, 4)"))
+        on_one = busy_round(client, notebook("evidence.seed() == 1"))
+    assert busy_claims(on_both) == [("the seed", "True")]
+    assert busy_claims(on_one) == [("the seed", "False")]
+    committed = [("the seed", "True")]
+    assert claim_problems(committed, busy_claims(on_both), "busy") == []
+    assert claim_problems(committed, busy_claims(on_one), "busy") == ["busy: the seed: False"]
