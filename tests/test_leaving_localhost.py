@@ -7,6 +7,7 @@ margin for a busy machine. Every test waits on events, never a fixed sleep, exce
 plain TCP server's, which is given exactly the window the slowest heartbeat needs.
 """
 
+import asyncio
 import os
 import signal
 import socket
@@ -14,8 +15,8 @@ import ssl
 import threading
 import time
 
+import aiohttp
 import pytest
-import requests
 import socketio
 
 from labsupport.lab import dead_peers, nginx, processes, registry, servers, tls
@@ -133,22 +134,26 @@ def _echo_server():
     return sio
 
 
-def _trusting_session():
-    session = requests.Session()
-    session.verify = str(tls.ca_file())
-    session.trust_env = False  # REQUESTS_CA_BUNDLE must not override verify
-    return session
+async def _echo_over_tls(url, transport, text):
+    """(the transport used, the echo of ``text``) from the asyncio client, trusting our CA."""
+    connector = aiohttp.TCPConnector(ssl=tls.client_context())
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with socketio.AsyncSimpleClient(http_session=session) as client:
+            await client.connect(url, transports=[transport])
+            return client.client.transport(), await client.call("echo", text, timeout=10)
 
 
 @pytest.mark.parametrize("transport", ["polling", "websocket"])
 def test_a_client_trusting_the_course_ca_exchanges_events_over_tls(transport):
+    """With the asyncio client, as 06b §1: the threaded one shares one TLS connection between
+    two threads, and now and then loses an answer over wss (docs/upstream.md §19)."""
     server = servers.serve_socketio(_echo_server(), name="t-tls", ssl=tls.server_context())
     try:
         assert server.url.startswith("https://")
-        with SimpleClient(http_session=_trusting_session()) as client:
-            client.connect(server.url, transports=[transport])
-            assert client.client.transport() == transport
-            assert client.call("echo", "over TLS") == "over TLS"
+        assert asyncio.run(_echo_over_tls(server.url, transport, "over TLS")) == (
+            transport,
+            "over TLS",
+        )
     finally:
         server.stop()
 
@@ -170,9 +175,11 @@ def test_the_tls_bytes_show_the_hellos_and_the_name_but_not_the_text():
     server = servers.serve_socketio(_echo_server(), name="t-tls", ssl=tls.server_context())
     tap = tls.ByteTap(server.port, name="t-tap")
     try:
-        with SimpleClient(http_session=_trusting_session()) as client:
-            client.connect(f"https://localhost:{tap.port}", transports=["websocket"])
-            assert client.call("echo", "a secret in transit") == "a secret in transit"
+        url = f"https://localhost:{tap.port}"
+        assert asyncio.run(_echo_over_tls(url, "websocket", "a secret in transit")) == (
+            "websocket",
+            "a secret in transit",
+        )
     finally:
         tap.stop()
         server.stop()
