@@ -4,8 +4,9 @@ Every notebook states results in its prose ("about half the interval", "none los
 After such an experiment a cell computes the result from what was measured and prints
 it with ``claim``, so the output beside the prose proves the prose. A claim that holds
 for one seed only is luck, not a claim: every seeded experiment takes its seed from
-``SEED``, and ``tests/test_claims_any_seed.py`` runs every notebook again with other
-seeds (and once on a busy machine) and requires every claim to still print True.
+``SEED``, and the tests run every notebook again with other seeds (and once on a busy
+machine: ``tests/test_claims_any_seed.py`` says where each round runs) and require every
+claim to still print True.
 
 Notebook 00 introduces both; every notebook after it uses them.
 """
