@@ -21,8 +21,8 @@ not executed again from the start for them:
    The learner's copy of notebook 07 differs from the solved one only in its four stage
    cells, so it is not run twice: it has the last item only.
 
-nbval itself kills its kernel outright at the end (no exit code runs); this item closes it
-first, so the end is the learner's.
+nbval itself kills its kernel outright at the end (no exit code runs); the last item closes
+it first, so the end is the learner's.
 
 It also orders and groups the whole run for pytest-xdist, and marks what
 ``./course test --quick`` leaves out (below).
