@@ -124,26 +124,29 @@ class NotebookItem(pytest.Item):
         assert kernel is not None and kernel.is_alive(), "nbval's kernel is not running"
         return kernel
 
+    def busy_round(self):
+        """The notebook's busy round (``busy_round`` below), run once for both items that
+        read it (or by the claims' item, when it was chosen alone with ``-k``)."""
+        notebook = self.parent
+        if getattr(notebook, "busy_round", None) is None:
+            notebook.busy_round = busy_round(self.kernel().kc, self.path)
+        return notebook.busy_round
+
     def reportinfo(self):
         return self.path, 0, f"{self.parent.name}::{self.name}"
 
 
 class AgainOnTheBusyRound(NotebookItem):
     def runtest(self):
-        path = Path(self.parent.path)
-        cells, runs = code_cells(path), busy_round(self.kernel().kc, path)
-        self.parent.busy_round = runs
+        cells, runs = code_cells(self.path), self.busy_round()
         contents = [content for content, _ in runs]
         assert problems(cells, contents) == [], "the second run in the same kernel"
 
 
 class ClaimsOfTheBusyRound(NotebookItem):
     def runtest(self):
-        path = Path(self.parent.path)
-        runs = getattr(self.parent, "busy_round", None)
-        if runs is None:  # this item alone was chosen (-k): its round has not run yet
-            runs = self.parent.busy_round = busy_round(self.kernel().kc, path)
-        assert claim_problems(claims(nbformat.read(path, as_version=4)), busy_claims(runs),
+        committed = claims(nbformat.read(self.path, as_version=4))
+        assert claim_problems(committed, busy_claims(self.busy_round()),
                               f"COURSE_SEED={BUSY_SEED} on a busy machine") == []  # fmt: skip
 
 
