@@ -4,6 +4,8 @@ Every test talks to a real ``rabbitmq-server`` started on ports of its own; none
 fixed port. Without the package the module is skipped, saying what to install.
 """
 
+import socket
+
 import pytest
 from kernel_run import command_lines
 
@@ -59,6 +61,27 @@ def test_a_broker_starts_on_ports_of_its_own_and_leaves_no_erlang_process():
     assert erlang_processes(marker) == [] and erlang_processes(f"-port {broker.epmd_port}") == []
     assert not broker.folder.exists()
     assert broker.name not in registry.running()
+
+
+def test_a_port_taken_before_the_vm_binds_it_is_chosen_again(monkeypatch):
+    """In CI a test's connection took the distribution port in the seconds the Erlang VM
+    needs to start (``dist_port_already_used``). Here a plain socket holds the first
+    distribution port offered: the broker gives up those ports, and starts on new ones."""
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken, choose = squatter.getsockname()[1], processes.free_port
+        offered = [choose(), taken, choose()]  # AMQP, distribution (taken), epmd
+        monkeypatch.setattr(processes, "free_port", lambda host: offered.pop(0) if offered
+                            else choose(host))  # fmt: skip
+        broker = rabbit_broker.start("test-taken")
+        try:
+            assert broker.alive and offered == []
+            assert taken not in {broker.port, broker.dist_port, broker.epmd_port}
+            assert broker.ctl("list_queues", "name") == []
+        finally:
+            broker.stop()
+    assert erlang_processes(str(broker.folder)) == [] and not broker.folder.exists()
 
 
 def test_a_consumer_killed_before_its_ack_has_every_message_redelivered(broker, channel, loop):

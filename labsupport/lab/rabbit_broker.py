@@ -32,6 +32,8 @@ from labsupport.lab.servers import HOST
 
 READY = re.compile(r"Server startup complete")
 EPMD_READY = re.compile(r"epmd running")
+# what epmd or the VM prints when a port we chose was taken before it could bind it
+PORT_TAKEN = re.compile(r"dist_port_already_used|eaddrinuse|address already in use", re.I)
 SCRIPTS = Path("/usr/lib/rabbitmq/bin")  # Debian's; Homebrew puts them on the PATH
 HINT = (
     "rabbitmq-server is not installed: run ./course setup (it installs it as root), or ask "
@@ -45,13 +47,6 @@ def program(name="rabbitmq-server"):
     return str(found) if found.exists() else shutil.which(name)
 
 
-def free_port():
-    """A port nobody listens on now (RabbitMQ cannot be told "port 0, you choose")."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 class Broker:
     """One RabbitMQ node and its own epmd: ``url``, ``kill()``, ``restart()``, ``stop()``."""
 
@@ -60,20 +55,35 @@ class Broker:
             raise RuntimeError(HINT)
         self.name, self.timeout = name, timeout
         self.folder = Path(tempfile.mkdtemp(prefix=f"rabbitmq-{name}-"))
-        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
-        self.node = f"{name}-{self.port}@localhost"
+        self.vm = self.epmd = None
+        for tries_left in reversed(range(3)):
+            try:
+                self.start_seconds = self._start_on_new_ports().start_seconds
+                break
+            except RuntimeError as error:
+                if self.epmd is not None:
+                    self.epmd.stop()
+                # a port chosen free was taken before the VM bound it: choose again
+                if not tries_left or not PORT_TAKEN.search(str(error)):
+                    shutil.rmtree(self.folder, ignore_errors=True)
+                    raise
+        registry.register(self)  # after its epmd: stop_all stops the broker (newer) first
+
+    def _start_on_new_ports(self):
+        """Choose three free ports, start this broker's epmd on one, then the VM."""
+        ports = [processes.free_port(HOST) for _ in range(3)]
+        self.port, self.dist_port, self.epmd_port = ports
+        self.node = f"{self.name}-{self.port}@localhost"
         self.url = f"amqp://guest:guest@{HOST}:{self.port}/"
         self._write_config()
         self.epmd = processes.start_process(
-            f"{name}:epmd",
+            f"{self.name}:epmd",
             ["epmd", "-port", str(self.epmd_port), "-d"],  # -d: stay in front, say when up
             env={"ERL_EPMD_ADDRESS": HOST},  # not every address of the machine
             ready=EPMD_READY,
         )
-        _wait_for_port(self.epmd_port, timeout)
-        registry.register(self)  # after epmd: stop_all stops the broker (newer) first
-        self.vm = None
-        self.start_seconds = self.restart().start_seconds
+        _wait_for_port(self.epmd_port, self.timeout)
+        return self.restart()
 
     def _write_config(self):
         (self.folder / "rabbitmq.conf").write_text(

@@ -14,7 +14,6 @@ by ``restart()`` brings back every stream entry: that is what a queue needs.
 
 import re
 import shutil
-import socket
 import tempfile
 import time
 from pathlib import Path
@@ -22,21 +21,11 @@ from pathlib import Path
 import redis
 
 from labsupport.lab import processes
+from labsupport.lab.processes import free_port  # a port chosen outside Linux's own range
 from labsupport.lab.servers import HOST
 
 READY = re.compile(r"Ready to accept connections")
 _data = None  # the TemporaryDirectory every Redis of this kernel keeps its files in
-
-
-def free_port():
-    """A port nobody listens on right now (Redis cannot be told "port 0, you choose").
-
-    Another program could take it between this call and Redis starting; on a course
-    machine that window of a few milliseconds is harmless, and a clash fails loudly.
-    """
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def _folder(name, port):
