@@ -1,6 +1,5 @@
 """labsupport.lab.processes: servers as real processes, killed and restarted by name."""
 
-import socket
 import sys
 
 import pytest
@@ -62,13 +61,3 @@ def test_processes_started_without_waiting_boot_side_by_side():
     assert a.wait_until_ready() is a  # waiting again returns at once
     servers.stop_all()
     assert not a.alive and not b.alive
-
-
-def test_a_free_port_is_free_and_outside_the_range_linux_hands_out():
-    """Ports Linux gives to ``bind(0)`` and to outgoing connections come from one range;
-    a port for a slow-starting program (RabbitMQ) is drawn below it, and is free."""
-    low = processes._ephemeral_low()
-    ports = {processes.free_port() for _ in range(50)}
-    assert all(10000 <= port < low for port in ports) and len(ports) > 40
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", processes.free_port()))

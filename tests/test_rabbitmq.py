@@ -5,12 +5,13 @@ fixed port. Without the package the module is skipped, saying what to install.
 """
 
 import socket
+from pathlib import Path
 
 import pytest
 from kernel_run import command_lines
 
 from labsupport import delivery
-from labsupport.lab import background, clients, processes, rabbit_broker, registry, trace
+from labsupport.lab import background, clients, ports, processes, rabbit_broker, registry, trace
 
 pytestmark = pytest.mark.skipif(rabbit_broker.program() is None, reason=rabbit_broker.HINT)
 
@@ -67,12 +68,14 @@ def test_a_port_taken_before_the_vm_binds_it_is_chosen_again(monkeypatch):
     """In CI a test's connection took the distribution port in the seconds the Erlang VM
     needs to start (``dist_port_already_used``). Here a plain socket holds the first
     distribution port offered: the broker gives up those ports, and starts on new ones."""
+    dump = Path.cwd() / "erl_crash.dump"  # where a crashed VM would write, left alone
+    dumped_before = dump.exists()
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
-        taken, choose = squatter.getsockname()[1], processes.free_port
+        taken, choose = squatter.getsockname()[1], ports.free_port
         offered = [choose(), taken, choose()]  # AMQP, distribution (taken), epmd
-        monkeypatch.setattr(processes, "free_port", lambda host: offered.pop(0) if offered
+        monkeypatch.setattr(ports, "free_port", lambda host: offered.pop(0) if offered
                             else choose(host))  # fmt: skip
         broker = rabbit_broker.start("test-taken")
         try:
@@ -82,6 +85,7 @@ def test_a_port_taken_before_the_vm_binds_it_is_chosen_again(monkeypatch):
         finally:
             broker.stop()
     assert erlang_processes(str(broker.folder)) == [] and not broker.folder.exists()
+    assert dump.exists() == dumped_before, "the failed VM's crash dump goes in its folder"
 
 
 def test_a_consumer_killed_before_its_ack_has_every_message_redelivered(broker, channel, loop):

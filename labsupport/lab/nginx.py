@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from labsupport.lab import processes, scratch
-from labsupport.lab.processes import free_port
+from labsupport.lab.ports import free_port
 from labsupport.lab.servers import HOST
 
 READY = re.compile(r"start worker process|using the \"\w+\" event method")

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from labsupport.lab import processes, registry
+from labsupport.lab import ports, processes, registry
 from labsupport.lab.servers import HOST
 
 READY = re.compile(r"Server startup complete")
@@ -71,8 +71,7 @@ class Broker:
 
     def _start_on_new_ports(self):
         """Choose three free ports, start this broker's epmd on one, then the VM."""
-        ports = [processes.free_port(HOST) for _ in range(3)]
-        self.port, self.dist_port, self.epmd_port = ports
+        self.port, self.dist_port, self.epmd_port = (ports.free_port(HOST) for _ in range(3))
         self.node = f"{self.name}-{self.port}@localhost"
         self.url = f"amqp://guest:guest@{HOST}:{self.port}/"
         self._write_config()
@@ -113,6 +112,7 @@ class Broker:
             "RABBITMQ_PLUGINS_EXPAND_DIR": str(f / "plugins"),
             "RABBITMQ_LOGS": "-",
             "ERL_INETRC": str(f / "inetrc"),
+            "ERL_CRASH_DUMP": str(f / "erl_crash.dump"),  # not in the notebook's folder
             "RABBITMQ_ALLOW_INPUT": "1",  # the script execs the VM: our pid is the broker's
             # ...so say -noinput ourselves; -start_epmd false: never start a shared epmd
             "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-noinput -start_epmd false",

@@ -21,7 +21,7 @@ from pathlib import Path
 import redis
 
 from labsupport.lab import processes
-from labsupport.lab.processes import free_port  # a port chosen outside Linux's own range
+from labsupport.lab.ports import free_port  # a port chosen outside Linux's own range
 from labsupport.lab.servers import HOST
 
 READY = re.compile(r"Ready to accept connections")
