@@ -28,6 +28,26 @@ def installed(register, sio):
     return result
 
 
+def heard_after_sync(clients, sender):
+    """What each of ``clients`` (a dict of ``SimpleClient``s) received after ``sender``'s
+    events, once every client has caught up.
+
+    The server handles each connection's events in order (``async_handlers=False``) and
+    answers "sync" with True. ``sender``'s "sync" is answered only after its events were
+    handled, so whatever they sent is queued by then. Each client then asks "sync" too:
+    its answer comes on its own connection, behind what was queued for it, so once it is
+    answered those events have arrived. No guess at how long delivery takes: waiting a
+    fixed 0.3 s instead once judged a right answer wrong on a busy machine.
+    """
+    clients[sender].call("sync", timeout=5)
+    for client in clients.values():
+        try:
+            client.call("sync", timeout=5)
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.DisconnectedError):
+            pass  # a connection the answer's code closed: what it got before still counts
+    return {name: drain(client) for name, client in clients.items()}
+
+
 def drain(client, quiet=0.3):
     """Every event a ``SimpleClient`` has received, once nothing new came for ``quiet`` s."""
     got = []

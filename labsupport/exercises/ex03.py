@@ -6,7 +6,7 @@ import textwrap
 
 import socketio
 
-from labsupport.exercises._support import drain, installed, server_with
+from labsupport.exercises._support import heard_after_sync, installed, server_with
 from labsupport.exercises.checks import (
     Exercise,
     Incorrect,
@@ -140,7 +140,7 @@ skip_sid leaves out the one connection that sent it.
 
     def verify(self, register):
         self.expect_attempted(register)
-        # In-order handling lets "sync" below prove that "shout" was fully handled.
+        # In-order handling lets "sync" prove that "shout" was fully handled (heard_after_sync)
         install = lambda sio: self._install(sio, register)  # noqa: E731
         server = server_with("q2-check", install, async_handlers=False)
         names = ("ann", "ben", "cat")
@@ -150,8 +150,7 @@ skip_sid leaves out the one connection that sent it.
                 client.connect(server.url)
             for text in self.sent:
                 clients["ann"].emit("shout", text)
-            clients["ann"].call("sync", timeout=5)
-            received = {name: drain(client) for name, client in clients.items()}
+            received = heard_after_sync(clients, "ann")
         finally:
             for client in clients.values():
                 client.disconnect()

@@ -2,7 +2,7 @@
 
 import socketio
 
-from labsupport.exercises._support import drain, installed, server_with
+from labsupport.exercises._support import heard_after_sync, installed, server_with
 from labsupport.exercises.checks import Exercise, Incorrect, Problem, expect_value, why_none
 from labsupport.exercises.ex03 import unawaited_calls
 from labsupport.lab.clients import SimpleClient
@@ -54,8 +54,7 @@ connection.
                 self._connect(connected[name], server.url, name, auth)
             for order in self.orders:
                 connected["driver"].emit("delivered", order)
-            connected["driver"].call("sync", timeout=5)  # handled in order: delivered is done
-            got = {name: drain(client) for name, client in connected.items()}
+            got = heard_after_sync(connected, "driver")  # handled in order: delivered is done
         finally:
             for client in connected.values():
                 client.disconnect()

@@ -17,7 +17,7 @@ import socketio
 from labsupport.ackqueue import MemoryQueue
 from labsupport.caps import NAMESPACE, CapsHub, order_key
 from labsupport.caps_stages import write_stages
-from labsupport.exercises._support import drain, installed, server_with
+from labsupport.exercises._support import drain, heard_after_sync, installed, server_with
 from labsupport.exercises.checks import (
     UNTOUCHED,
     Exercise,
@@ -68,11 +68,11 @@ def play(name, install, people, sender, event, orders=(ORDER,), rooms=None):
             clients[client_id] = caps_client(server.url, client_id, role)
         for order in orders:
             clients[sender].emit(event, order)
-        clients[sender].call("sync", timeout=5)  # handled in order: the event is done
+        got = heard_after_sync(clients, sender)  # handled in order: the event is done
         if rooms is not None:
             for client_id, client in clients.items():
                 rooms[client_id] = set(servers[0].rooms(client.sid, namespace=NAMESPACE))
-        return {client_id: drain(client) for client_id, client in clients.items()}
+        return got
     finally:
         for client in clients.values():
             client.disconnect()
