@@ -3,6 +3,7 @@
 Spotting ``____`` is ``checks.untouched``, the one "not attempted" rule."""
 
 import inspect
+import time
 
 import socketio
 
@@ -46,6 +47,26 @@ def heard_after_sync(clients, sender):
         except (socketio.exceptions.TimeoutError, socketio.exceptions.DisconnectedError):
             pass  # a connection the answer's code closed: what it got before still counts
     return {name: drain(client) for name, client in clients.items()}
+
+
+def heard_within(clients, count, timeout=2.0):
+    """What each of ``clients`` received: up to ``count`` events each, waiting ``timeout`` s
+    in all for them, then whatever more comes before a quiet ``drain``.
+
+    For events no "sync" can wait behind (``heard_after_sync``), as notebook 06's, which cross
+    Redis from one server to another. A right answer's events end the wait as soon as
+    they arrive; only an answer that delivers fewer waits the whole ``timeout``.
+    """
+    deadline, got = time.monotonic() + timeout, {}
+    for name, client in clients.items():
+        events = []
+        while len(events) < count and (left := deadline - time.monotonic()) > 0:
+            try:
+                events.append(client.receive(timeout=left))
+            except socketio.exceptions.TimeoutError:
+                break
+        got[name] = events + drain(client)
+    return got
 
 
 def drain(client, quiet=0.3):
