@@ -41,7 +41,7 @@ def heard_after_sync(clients, sender):
     fixed 0.3 s instead once judged a right answer wrong on a busy machine.
     """
     clients[sender].call("sync", timeout=5)
-    for client in clients.values():
+    for client in (client for name, client in clients.items() if name != sender):
         try:
             client.call("sync", timeout=5)
         except (socketio.exceptions.TimeoutError, socketio.exceptions.DisconnectedError):
